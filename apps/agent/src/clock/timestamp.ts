@@ -1,0 +1,53 @@
+/**
+ * An ingress timestamp: (wall time ms, counter, service id), totally ordered
+ * across agents. Written as a fixed-width string so that the string order is
+ * the timestamp order and it can be stored and compared anywhere (backend
+ * metadata, the sqlite index, HTTP headers) without parsing.
+ *
+ *   0001732300000000.000017.agent-a
+ *   ^ ms, 16 digits  ^ counter, 6 digits  ^ service id
+ */
+export type Timestamp = string;
+
+const MS_DIGITS = 16;
+const COUNTER_DIGITS = 6;
+export const MAX_COUNTER = 10 ** COUNTER_DIGITS - 1;
+const PATTERN = /^(\d{16})\.(\d{6})\.([^\s]+)$/;
+
+export interface TimestampParts {
+  ms: number;
+  counter: number;
+  serviceId: string;
+}
+
+export function formatTimestamp(parts: TimestampParts): Timestamp {
+  return (
+    String(parts.ms).padStart(MS_DIGITS, '0') +
+    '.' +
+    String(parts.counter).padStart(COUNTER_DIGITS, '0') +
+    '.' +
+    parts.serviceId
+  );
+}
+
+export function parseTimestamp(value: string): TimestampParts {
+  const m = PATTERN.exec(value);
+  if (!m) throw new Error(`malformed timestamp: ${JSON.stringify(value)}`);
+  return { ms: Number(m[1]), counter: Number(m[2]), serviceId: m[3] };
+}
+
+export function isTimestamp(value: unknown): value is Timestamp {
+  return typeof value === 'string' && PATTERN.test(value);
+}
+
+/** Negative when a is older than b, 0 when equal, positive when newer. */
+export function compareTimestamps(a: Timestamp, b: Timestamp): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The newest of the given timestamps (undefined ones ignored). */
+export function newestTimestamp(...values: (Timestamp | undefined)[]): Timestamp | undefined {
+  let best: Timestamp | undefined;
+  for (const v of values) if (v !== undefined && (best === undefined || v > best)) best = v;
+  return best;
+}

@@ -1,0 +1,103 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { ClusterMap, ServiceInfo, StorageOption } from '@mcos/common';
+import { ClusterStateStore } from './cluster-state.store';
+import { RingView } from './ring-view';
+
+/**
+ * The cluster map this agent holds, with its rings decoded once per version.
+ * A map replaces the held one only when its version is newer; every accepted
+ * map is persisted before it is used, so a restart resumes from it even when
+ * the controller is down.
+ */
+@Injectable()
+export class ClusterMapService {
+  private readonly logger = new Logger(ClusterMapService.name);
+  private map?: ClusterMap;
+  private rings = new Map<string, RingView>();
+  private previousRings = new Map<string, RingView>();
+  private servicesByName = new Map<string, ServiceInfo>();
+  private optionsByName = new Map<string, StorageOption>();
+  private readonly listeners: ((map: ClusterMap, previous?: ClusterMap) => void)[] = [];
+
+  constructor(private readonly store: ClusterStateStore) {}
+
+  get version(): number {
+    return this.map?.version ?? 0;
+  }
+
+  get current(): ClusterMap | undefined {
+    return this.map;
+  }
+
+  /** True once the agent holds a map with at least one ring: the user API opens. */
+  get ready(): boolean {
+    return this.rings.size > 0;
+  }
+
+  /** Loads the persisted map, if any. */
+  async restore(): Promise<void> {
+    const saved = await this.store.loadMap();
+    if (saved) {
+      this.install(saved);
+      this.logger.log(`resumed from persisted cluster map v${saved.version}`);
+    }
+  }
+
+  /**
+   * Takes a map if it is newer than the held one; returns whether it did.
+   * Invalid rings are refused whole, so a bad push cannot half-apply.
+   */
+  async accept(map: ClusterMap): Promise<boolean> {
+    if (map.version <= this.version) return false;
+    const previous = this.map;
+    this.install(map);
+    await this.store.saveMap(map);
+    this.logger.log(`cluster map v${map.version} accepted (was v${previous?.version ?? 0})`);
+    for (const listener of this.listeners) listener(map, previous);
+    return true;
+  }
+
+  onChange(listener: (map: ClusterMap, previous?: ClusterMap) => void): void {
+    this.listeners.push(listener);
+  }
+
+  ring(option: string): RingView | undefined {
+    return this.rings.get(option);
+  }
+
+  previousRing(option: string): RingView | undefined {
+    return this.previousRings.get(option);
+  }
+
+  option(name: string): StorageOption | undefined {
+    return this.optionsByName.get(name);
+  }
+
+  options(): StorageOption[] {
+    return this.map?.options ?? [];
+  }
+
+  service(name: string): ServiceInfo | undefined {
+    return this.servicesByName.get(name);
+  }
+
+  services(): ServiceInfo[] {
+    return this.map?.services ?? [];
+  }
+
+  ringVersions(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [option, ring] of this.rings) out[option] = ring.version;
+    return out;
+  }
+
+  private install(map: ClusterMap): void {
+    const rings = new Map(map.rings.map((r) => [r.option, RingView.decode(r)] as const));
+    const previousRings = new Map(map.previousRings.map((r) => [r.option, RingView.decode(r)] as const));
+    this.map = map;
+    this.rings = rings;
+    this.previousRings = previousRings;
+    this.servicesByName = new Map(map.services.map((s) => [s.name, s]));
+    this.optionsByName = new Map(map.options.map((o) => [o.name, o]));
+  }
+}

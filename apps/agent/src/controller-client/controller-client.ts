@@ -1,0 +1,82 @@
+import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
+import {
+  CLUSTER_CREDENTIAL_HEADER,
+  ClusterMap,
+  DomainError,
+  JOIN_TOKEN_HEADER,
+  RegisterServiceRequest,
+  RegisterServiceResponse,
+  UnauthorizedError,
+  UnavailableError,
+} from '@mcos/common';
+
+export interface ControllerClientOptions {
+  url: string;
+  joinToken: string;
+  timeoutMs: number;
+}
+
+/**
+ * The agent's one HTTP client to the controller: registration, the cluster
+ * map, and user logins forwarded on the user's behalf. Transport failures
+ * become UnavailableError ("controller unreachable"), so callers can fall
+ * back to the persisted map.
+ */
+export class ControllerClient {
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly options: ControllerClientOptions) {
+    this.http = axios.create({
+      baseURL: options.url,
+      timeout: options.timeoutMs,
+      validateStatus: () => true,
+      maxRedirects: 0,
+    });
+  }
+
+  async register(request: RegisterServiceRequest, credential?: string): Promise<RegisterServiceResponse> {
+    const headers: Record<string, string> = { [JOIN_TOKEN_HEADER]: this.options.joinToken };
+    if (credential) headers[CLUSTER_CREDENTIAL_HEADER] = credential;
+    const res = await this.send(() => this.http.post('/v1/services/register', request, { headers }));
+    return this.body<RegisterServiceResponse>(res, 'register');
+  }
+
+  async deregister(name: string, credential: string): Promise<void> {
+    const res = await this.send(() =>
+      this.http.post(`/v1/services/${encodeURIComponent(name)}/deregister`, undefined, {
+        headers: { [CLUSTER_CREDENTIAL_HEADER]: credential },
+      }),
+    );
+    this.body(res, 'deregister');
+  }
+
+  async fetchClusterMap(credential: string): Promise<ClusterMap> {
+    const res = await this.send(() => this.http.get('/v1/cluster-map', { headers: { [CLUSTER_CREDENTIAL_HEADER]: credential } }));
+    return this.body<ClusterMap>(res, 'cluster map');
+  }
+
+  /** Forwards a user's login; the controller's own 4xx answer is passed through. */
+  async login(username: string, password: string): Promise<{ status: number; body: unknown }> {
+    const res = await this.send(() => this.http.post('/v1/auth/login', { username, password }));
+    if (res.status >= 500) throw new UnavailableError(`controller answered ${res.status} to a login`);
+    return { status: res.status, body: res.data };
+  }
+
+  private async send(call: () => Promise<AxiosResponse>): Promise<AxiosResponse> {
+    try {
+      return await call();
+    } catch (err) {
+      throw new UnavailableError(`controller ${this.options.url} unreachable: ${(err as AxiosError).code ?? (err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  private body<T>(res: AxiosResponse, what: string): T {
+    if (res.status >= 200 && res.status < 300) return res.data as T;
+    const detail = typeof res.data === 'object' && res.data ? JSON.stringify(res.data) : String(res.data);
+    if (res.status === 401 || res.status === 403) throw new UnauthorizedError(`controller refused ${what}: ${detail}`);
+    if (res.status >= 500) throw new UnavailableError(`controller failed ${what} (${res.status}): ${detail}`);
+    throw new DomainError('BAD_REQUEST', `controller rejected ${what} (${res.status}): ${detail}`);
+  }
+}

@@ -1,0 +1,73 @@
+import type { Request, Response } from 'express';
+import { BadRequestError } from '@mcos/common';
+import { SERVED_BY_HEADER } from '@mcos/common';
+import type { ByteRange, ReplicaVersion } from '../replicas/replica.types';
+
+const USER_META_PREFIX = 'x-object-meta-';
+const META_NAME = /^[a-z0-9-]{1,128}$/;
+
+/**
+ * The object name from the raw request path: everything after
+ * `/objects/`, percent-decoded once. Routers split wildcards on `/` and may
+ * decode `%2F`; reading the raw path keeps every byte of the name.
+ */
+export function objectNameFromUrl(url: string): string {
+  const path = url.split('?')[0];
+  const at = path.indexOf('/objects/');
+  const raw = at >= 0 ? path.slice(at + '/objects/'.length) : '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new BadRequestError('object name is not valid percent-encoded UTF-8');
+  }
+}
+
+/** `X-Object-Meta-*` request headers as a map (names lower-case). */
+export function userMetaFromHeaders(req: Request): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!name.startsWith(USER_META_PREFIX)) continue;
+    const key = name.slice(USER_META_PREFIX.length);
+    if (!META_NAME.test(key)) throw new BadRequestError(`metadata header ${name}: names may use only a-z, 0-9 and "-"`);
+    meta[key] = Buffer.from(Array.isArray(value) ? value.join(',') : (value ?? ''), 'latin1').toString('utf8');
+  }
+  return meta;
+}
+
+/** Content-Length as a number, undefined for chunked bodies; 400 when malformed. */
+export function contentLength(req: Request): number | undefined {
+  const raw = req.headers['content-length'];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new BadRequestError('Content-Length must be a non-negative integer');
+  return n;
+}
+
+/**
+ * A single `bytes=` range. Forms RFC 9110 allows us to ignore (multiple
+ * ranges, other units, malformed values) give undefined: the whole object.
+ * Suffix ranges (`bytes=-N`) need the size and are resolved by the caller.
+ */
+export function parseRange(header: string | undefined): (ByteRange & { suffix?: number }) | undefined {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') return { start: 0, suffix: Number(m[2]) };
+  const start = Number(m[1]);
+  const end = m[2] === '' ? undefined : Number(m[2]);
+  if (end !== undefined && end < start) return undefined;
+  return { start, end };
+}
+
+/** Headers describing a stored version, as GET and HEAD send them. */
+export function setObjectHeaders(res: Response, v: ReplicaVersion, servedBy: string, lastModifiedMs: number): void {
+  res.setHeader('ETag', `"${v.etag}"`);
+  res.setHeader('Content-Type', v.contentType ?? 'application/octet-stream');
+  res.setHeader('Last-Modified', new Date(lastModifiedMs).toUTCString());
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('X-Timestamp', v.timestamp);
+  res.setHeader(SERVED_BY_HEADER, servedBy);
+  for (const [k, value] of Object.entries(v.userMeta)) {
+    res.setHeader(`${USER_META_PREFIX}${k}`, Buffer.from(value, 'utf8').toString('latin1'));
+  }
+}

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IndexEntry } from './index-entry';
+import { ObjectIndexRepository } from './object-index.repository';
+
+function entry(name: string, ts: string, extra: Partial<IndexEntry> = {}): IndexEntry {
+  return {
+    key: `o/alice/c/${name}`,
+    kind: 'object',
+    account: 'alice',
+    container: 'c',
+    name,
+    option: 'standard',
+    size: 10,
+    etag: 'e',
+    timestamp: ts,
+    deleted: false,
+    ...extra,
+  };
+}
+
+describe('ObjectIndexRepository', () => {
+  let dir: string;
+  let sut: ObjectIndexRepository;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mcos-index-'));
+    sut = new ObjectIndexRepository(join(dir, 'index.sqlite'));
+  });
+  afterEach(() => {
+    sut.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the newest version: an older upsert is ignored', () => {
+    sut.upsert(entry('a', '2', { size: 2 }));
+    sut.upsert(entry('a', '1', { size: 1 }));
+    expect(sut.get('o/alice/c/a')?.size).toBe(2);
+    sut.upsert(entry('a', '3', { deleted: true }));
+    expect(sut.get('o/alice/c/a')?.deleted).toBe(true);
+  });
+
+  it('lists with prefix, marker and limit in byte order, tombstones included', () => {
+    for (const n of ['b/2', 'a', 'b/1', 'b/10', 'c', 'b%', 'b_']) sut.upsert(entry(n, '1'));
+    sut.upsert(entry('b/3', '1', { deleted: true }));
+    expect(sut.listObjects('alice', 'c', { prefix: 'b/', limit: 10 }).map((e) => e.name)).toEqual(['b/1', 'b/10', 'b/2', 'b/3']);
+    expect(sut.listObjects('alice', 'c', { prefix: 'b/', marker: 'b/10', limit: 1 }).map((e) => e.name)).toEqual(['b/2']);
+    // LIKE wildcards in a prefix are plain characters here.
+    expect(sut.listObjects('alice', 'c', { prefix: 'b%', limit: 10 }).map((e) => e.name)).toEqual(['b%']);
+    expect(sut.listObjects('bob', 'c', { limit: 10 })).toEqual([]);
+  });
+
+  it('counts live objects and containers per option', () => {
+    sut.upsert(entry('a', '1', { size: 5 }));
+    sut.upsert(entry('b', '1', { size: 7, option: 'single' }));
+    sut.upsert(entry('gone', '1', { deleted: true }));
+    sut.upsert({ ...entry('', '1'), key: 'c/alice/c', kind: 'container' });
+    expect(sut.objectStatsByOption()).toEqual({ standard: { objects: 1, bytes: 5 }, single: { objects: 1, bytes: 7 } });
+    expect(sut.containersByOption()).toEqual({ standard: 1 });
+  });
+
+  it('removes a version only if it is still the one held', () => {
+    sut.upsert(entry('a', '2'));
+    expect(sut.removeVersion('o/alice/c/a', '1')).toBe(false);
+    expect(sut.removeVersion('o/alice/c/a', '2')).toBe(true);
+    expect(sut.get('o/alice/c/a')).toBeUndefined();
+  });
+
+  it('survives a reopen and replaces everything on rebuild', () => {
+    sut.upsert(entry('a', '1'));
+    sut.close();
+    sut = new ObjectIndexRepository(join(dir, 'index.sqlite'));
+    expect(sut.count()).toBe(1);
+    expect(sut.replaceAll([entry('x', '1'), entry('y', '1')])).toBe(2);
+    expect(sut.scan('', 10).map((e) => e.name)).toEqual(['x', 'y']);
+  });
+});

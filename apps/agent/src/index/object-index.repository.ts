@@ -1,0 +1,206 @@
+import Database from 'better-sqlite3';
+import { IndexEntry, ListPage } from './index-entry';
+
+interface Row {
+  key: string;
+  kind: string;
+  account: string;
+  container: string;
+  name: string;
+  option: string;
+  size: number;
+  etag: string;
+  ts: string;
+  deleted: number;
+  content_type: string | null;
+}
+
+/**
+ * The local index: one row per key the agent's own backend holds (live or
+ * tombstone), in a sqlite file under the agent's data dir. It is a cache of
+ * the backend and can always be rebuilt from a scan of it. Names compare with
+ * sqlite's BINARY collation, i.e. UTF-8 byte order.
+ */
+export class ObjectIndexRepository {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS entries (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        account TEXT NOT NULL,
+        container TEXT NOT NULL,
+        name TEXT NOT NULL,
+        option TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        deleted INTEGER NOT NULL,
+        content_type TEXT
+      );
+      CREATE INDEX IF NOT EXISTS entries_listing ON entries (kind, account, container, name);
+      CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+    `);
+    this.stmts = {
+      get: this.db.prepare<[string], Row>('SELECT * FROM entries WHERE key = ?'),
+      upsert: this.db.prepare(`
+        INSERT INTO entries (key, kind, account, container, name, option, size, etag, ts, deleted, content_type)
+        VALUES (@key, @kind, @account, @container, @name, @option, @size, @etag, @ts, @deleted, @content_type)
+        ON CONFLICT(key) DO UPDATE SET
+          kind = excluded.kind, account = excluded.account, container = excluded.container,
+          name = excluded.name, option = excluded.option, size = excluded.size, etag = excluded.etag,
+          ts = excluded.ts, deleted = excluded.deleted, content_type = excluded.content_type
+        WHERE excluded.ts >= entries.ts`),
+      remove: this.db.prepare<[string]>('DELETE FROM entries WHERE key = ?'),
+      removeIfTs: this.db.prepare<[string, string]>('DELETE FROM entries WHERE key = ? AND ts = ?'),
+      listObjects: this.db.prepare<[ListParams], Row>(`
+        SELECT * FROM entries
+        WHERE kind = 'object' AND account = @account AND container = @container
+          AND name > @marker AND name >= @prefix AND substr(name, 1, length(@prefix)) = @prefix
+        ORDER BY name LIMIT @limit`),
+      listContainers: this.db.prepare<[ListParams], Row>(`
+        SELECT * FROM entries
+        WHERE kind = 'container' AND account = @account
+          AND container > @marker AND substr(container, 1, length(@prefix)) = @prefix
+        ORDER BY container LIMIT @limit`),
+      scan: this.db.prepare<[string, number], Row>('SELECT * FROM entries WHERE key > ? ORDER BY key LIMIT ?'),
+      count: this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM entries'),
+      objectStats: this.db.prepare<[], { option: string; objects: number; bytes: number }>(`
+        SELECT option, count(*) AS objects, coalesce(sum(size), 0) AS bytes FROM entries
+        WHERE kind = 'object' AND deleted = 0 GROUP BY option`),
+      containerStats: this.db.prepare<[], { option: string; n: number }>(`
+        SELECT option, count(*) AS n FROM entries WHERE kind = 'container' AND deleted = 0 GROUP BY option`),
+      getMeta: this.db.prepare<[string], { v: string }>('SELECT v FROM meta WHERE k = ?'),
+      setMeta: this.db.prepare<[string, string]>('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v'),
+      clear: this.db.prepare('DELETE FROM entries'),
+    };
+  }
+
+  get(key: string): IndexEntry | undefined {
+    const row = this.stmts.get.get(key);
+    return row && toEntry(row);
+  }
+
+  /** Records a version; an older timestamp than the one held is ignored. */
+  upsert(entry: IndexEntry): void {
+    this.stmts.upsert.run(toRow(entry));
+  }
+
+  upsertMany(entries: IndexEntry[]): void {
+    this.db.transaction((all: IndexEntry[]) => all.forEach((e) => this.stmts.upsert.run(toRow(e))))(entries);
+  }
+
+  remove(key: string): void {
+    this.stmts.remove.run(key);
+  }
+
+  /** Removes the row only if it still holds this version (no race with a newer write). */
+  removeVersion(key: string, timestamp: string): boolean {
+    return this.stmts.removeIfTs.run(key, timestamp).changes > 0;
+  }
+
+  /** Objects of one container in name order, tombstones included. */
+  listObjects(account: string, container: string, page: ListPage): IndexEntry[] {
+    return this.stmts.listObjects.all(listParams(account, container, page)).map(toEntry);
+  }
+
+  /** Container records of one account in name order, tombstones included. */
+  listContainers(account: string, page: ListPage): IndexEntry[] {
+    return this.stmts.listContainers.all(listParams(account, '', page)).map(toEntry);
+  }
+
+  /** Every entry in key order after `afterKey`: the replicator's and auditor's walk. */
+  scan(afterKey: string, limit: number): IndexEntry[] {
+    return this.stmts.scan.all(afterKey, limit).map(toEntry);
+  }
+
+  count(): number {
+    return this.stmts.count.get()!.n;
+  }
+
+  objectStatsByOption(): Record<string, { objects: number; bytes: number }> {
+    const out: Record<string, { objects: number; bytes: number }> = {};
+    for (const r of this.stmts.objectStats.all()) out[r.option] = { objects: r.objects, bytes: r.bytes };
+    return out;
+  }
+
+  containersByOption(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.stmts.containerStats.all()) out[r.option] = r.n;
+    return out;
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.stmts.getMeta.get(key)?.v;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmts.setMeta.run(key, value);
+  }
+
+  /** Replaces the whole content in one transaction (a rebuild from a backend scan). */
+  replaceAll(entries: Iterable<IndexEntry>): number {
+    let n = 0;
+    this.db.transaction(() => {
+      this.stmts.clear.run();
+      for (const e of entries) {
+        this.stmts.upsert.run(toRow(e));
+        n++;
+      }
+    })();
+    return n;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface ListParams {
+  account: string;
+  container: string;
+  marker: string;
+  prefix: string;
+  limit: number;
+}
+
+function listParams(account: string, container: string, page: ListPage): ListParams {
+  return { account, container, marker: page.marker ?? '', prefix: page.prefix ?? '', limit: page.limit };
+}
+
+function toRow(e: IndexEntry): Row {
+  return {
+    key: e.key,
+    kind: e.kind,
+    account: e.account,
+    container: e.container,
+    name: e.name,
+    option: e.option,
+    size: e.size,
+    etag: e.etag,
+    ts: e.timestamp,
+    deleted: e.deleted ? 1 : 0,
+    content_type: e.contentType ?? null,
+  };
+}
+
+function toEntry(r: Row): IndexEntry {
+  return {
+    key: r.key,
+    kind: r.kind as IndexEntry['kind'],
+    account: r.account,
+    container: r.container,
+    name: r.name,
+    option: r.option,
+    size: r.size,
+    etag: r.etag,
+    timestamp: r.ts,
+    deleted: r.deleted === 1,
+    contentType: r.content_type ?? undefined,
+  };
+}

@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ValidationPipe } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import { ConfigError, loadConfig } from '@mcos/common';
+import { ObjectBackend } from '@mcos/backends';
+import { AgentModule } from './agent.module';
+import { AgentConfig } from './config/agent-config';
+import { AgentExceptionFilter } from './http/agent-exception.filter';
+import { IndexRebuilder } from './index/index-rebuilder';
+import { ObjectIndexRepository } from './index/object-index.repository';
+import { MembershipService } from './lifecycle/membership.service';
+import { PeerClient } from './peers/peer-client';
+
+/** Object bodies (user and peer) are streamed raw; only other routes get JSON parsing. */
+function isRawBodyRoute(url: string): boolean {
+  const path = url.split('?')[0];
+  return /^\/v1\/containers\/[^/]+\/objects\/./.test(path) || path === '/v1/peer/replica';
+}
+
+async function bootstrap(): Promise<void> {
+  let config: AgentConfig;
+  try {
+    config = loadConfig(AgentConfig, { env: process.env, defaultFile: 'config/agent.yaml' });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`mcos-agent: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  const app = await NestFactory.create(AgentModule.forRoot(config), { bodyParser: false, logger: ['log', 'warn', 'error'] });
+  const json = express.json({ limit: '256mb' });
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
+    isRawBodyRoute(req.url) ? next() : json(req, res, next),
+  );
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalFilters(new AgentExceptionFilter());
+  app.enableShutdownHooks();
+
+  const docs = new DocumentBuilder()
+    .setTitle('MCOS agent — user API')
+    .setDescription('Containers and objects. The same view at every agent.')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs));
+
+  const membership = app.get(MembershipService);
+  await app.get(IndexRebuilder).ensure();
+  await membership.restore();
+  await app.listen(config.port, config.host);
+  console.log(`mcos-agent ${config.name} (${config.region}) listening on ${config.url}, backend ${app.get(ObjectBackend).describe()}`);
+  await membership.join();
+
+  const stop = async (signal: string) => {
+    console.log(`mcos-agent ${config.name}: ${signal}, leaving the cluster`);
+    await membership.leave();
+    await app.close();
+    app.get(PeerClient).close();
+    app.get(ObjectIndexRepository).close();
+    await app.get(ObjectBackend).close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+void bootstrap();

@@ -1,0 +1,184 @@
+import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
+import http from 'node:http';
+import { Readable } from 'node:stream';
+import { CLUSTER_CREDENTIAL_HEADER, ClusterMap } from '@mcos/common';
+import type { IndexEntry } from '../index/index-entry';
+import type { ByteRange, ReplicaVersion, ReplicaWriteResult } from '../replicas/replica.types';
+import { PeerRejectedError, PeerUnavailableError } from './peer.errors';
+import { HeaderBag, PEER_HEADERS, versionFromHeaders, versionToHeaders } from './peer-protocol';
+
+/** Where a peer lives: its service name (for errors and logs) and base URL. */
+export interface PeerRef {
+  name: string;
+  url: string;
+}
+
+export interface PeerClientOptions {
+  /** The cluster credential, read at call time (it arrives after registration). */
+  credential: () => string;
+  /** Time to wait for a response to start; a streamed body may take longer. */
+  timeoutMs: number;
+}
+
+export interface IndexListQuery {
+  account: string;
+  container?: string;
+  prefix?: string;
+  marker?: string;
+  limit: number;
+}
+
+/** A new version on its way: `size` and `etag` are sent when known up front. */
+export type OutgoingVersion = Omit<ReplicaVersion, 'size' | 'etag'> & { size?: number; etag?: string };
+
+/**
+ * The one HTTP client of the peer API. It streams bodies both ways, never
+ * buffers them, adds the cluster credential, and maps every transport failure
+ * to PeerUnavailableError and every other 4xx to PeerRejectedError.
+ */
+export class PeerClient {
+  private readonly http: AxiosInstance;
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+  constructor(private readonly options: PeerClientOptions) {
+    this.http = axios.create({
+      httpAgent: this.agent,
+      timeout: options.timeoutMs,
+      maxRedirects: 0,
+      maxBodyLength: Infinity,
+      maxContentLength: Infinity,
+      validateStatus: () => true,
+      // Keep axios from touching bodies: streams stay streams, JSON is parsed by us.
+      transformResponse: (data: unknown) => data,
+    });
+  }
+
+  async putReplica(peer: PeerRef, key: string, version: OutgoingVersion, body: Readable): Promise<ReplicaWriteResult> {
+    const headers: Record<string, string> = { ...this.auth(), ...versionToHeaders({ size: 0, etag: '', ...version }) };
+    if (version.size === undefined) delete headers[PEER_HEADERS.size];
+    if (version.etag === undefined) delete headers[PEER_HEADERS.etag];
+    if (version.size !== undefined) headers['content-length'] = String(version.deleted ? 0 : version.size);
+    headers['content-type'] ??= 'application/octet-stream';
+    const res = await this.call(peer, () =>
+      this.http.put(this.url(peer, '/v1/peer/replica', { key }), body, { headers, timeout: 0, responseType: 'text' }),
+    );
+    this.expectOk(peer, res);
+    return JSON.parse(res.data as string) as ReplicaWriteResult;
+  }
+
+  /** The version a peer holds, or undefined when it holds nothing for the key. */
+  async statReplica(peer: PeerRef, key: string): Promise<ReplicaVersion | undefined> {
+    const res = await this.call(peer, () =>
+      this.http.get(this.url(peer, '/v1/peer/replica/stat', { key }), { headers: this.auth(), responseType: 'text' }),
+    );
+    if (res.status === 404) return undefined;
+    this.expectOk(peer, res);
+    return JSON.parse(res.data as string) as ReplicaVersion;
+  }
+
+  /** Streams a replica; undefined when the peer holds nothing for the key. */
+  async getReplica(
+    peer: PeerRef,
+    key: string,
+    range?: ByteRange,
+  ): Promise<{ version: ReplicaVersion; body: Readable; contentRange?: string } | undefined> {
+    const headers: Record<string, string> = this.auth();
+    if (range) headers.range = `bytes=${range.start}-${range.end ?? ''}`;
+    const res = await this.call(peer, () =>
+      this.http.get<Readable>(this.url(peer, '/v1/peer/replica', { key }), { headers, responseType: 'stream' }),
+    );
+    if (res.status === 404) {
+      res.data.resume();
+      return undefined;
+    }
+    if (res.status >= 300) {
+      const text = await readSmall(res.data);
+      this.expectOk(peer, { ...res, data: text });
+    }
+    const contentRange = res.headers['content-range'] as string | undefined;
+    return { version: versionFromHeaders(res.headers as HeaderBag), body: res.data, contentRange };
+  }
+
+  /** Drops exactly this version of a key (a copy no longer needed there). */
+  async deleteReplica(peer: PeerRef, key: string, timestamp: string): Promise<boolean> {
+    const res = await this.call(peer, () =>
+      this.http.delete(this.url(peer, '/v1/peer/replica', { key, timestamp }), { headers: this.auth(), responseType: 'text' }),
+    );
+    if (res.status === 404 || res.status === 409) return false;
+    this.expectOk(peer, res);
+    return true;
+  }
+
+  async listObjects(peer: PeerRef, q: IndexListQuery): Promise<IndexEntry[]> {
+    return this.getJson<IndexEntry[]>(peer, '/v1/peer/index/objects', q);
+  }
+
+  async listContainers(peer: PeerRef, q: IndexListQuery): Promise<IndexEntry[]> {
+    return this.getJson<IndexEntry[]>(peer, '/v1/peer/index/containers', q);
+  }
+
+  /** Round trip to a peer and the cluster-map version it holds. */
+  async ping(peer: PeerRef): Promise<{ rttMs: number; clusterMapVersion: number }> {
+    const started = process.hrtime.bigint();
+    const body = await this.getJson<{ clusterMapVersion: number }>(peer, '/v1/peer/ping', {});
+    const rttMs = Number(process.hrtime.bigint() - started) / 1e6;
+    return { rttMs, clusterMapVersion: body.clusterMapVersion };
+  }
+
+  async clusterMap(peer: PeerRef): Promise<ClusterMap> {
+    return this.getJson<ClusterMap>(peer, '/v1/peer/cluster-map', {});
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async getJson<T>(peer: PeerRef, path: string, query: object): Promise<T> {
+    const res = await this.call(peer, () =>
+      this.http.get(this.url(peer, path, query as Record<string, unknown>), { headers: this.auth(), responseType: 'text' }),
+    );
+    this.expectOk(peer, res);
+    return JSON.parse(res.data as string) as T;
+  }
+
+  private auth(): Record<string, string> {
+    return { [CLUSTER_CREDENTIAL_HEADER]: this.options.credential() };
+  }
+
+  private url(peer: PeerRef, path: string, query: Record<string, unknown>): string {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
+    const s = qs.toString();
+    return `${peer.url}${path}${s ? `?${s}` : ''}`;
+  }
+
+  private async call<T>(peer: PeerRef, send: () => Promise<AxiosResponse<T>>): Promise<AxiosResponse<T>> {
+    let res: AxiosResponse<T>;
+    try {
+      res = await send();
+    } catch (err) {
+      const e = err as AxiosError;
+      throw new PeerUnavailableError(peer.name, e.code ?? e.message, { cause: err });
+    }
+    if (res.status >= 500) {
+      const text = typeof res.data === 'string' ? res.data : await readSmall(res.data as unknown as Readable);
+      throw new PeerUnavailableError(peer.name, `HTTP ${res.status} ${text.slice(0, 200)}`);
+    }
+    return res;
+  }
+
+  private expectOk(peer: PeerRef, res: { status: number; data: unknown }): void {
+    if (res.status >= 200 && res.status < 300) return;
+    throw new PeerRejectedError(peer.name, res.status, String(res.data).slice(0, 300));
+  }
+}
+
+async function readSmall(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    if (total < 4096) chunks.push(chunk as Buffer);
+    total += (chunk as Buffer).length;
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, 4096);
+}

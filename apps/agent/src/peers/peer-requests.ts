@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import { BadRequestError, ClusterMap, ConflictError, NotFoundError, UnavailableError } from '@mcos/common';
+import { HybridClock } from '../clock/hybrid-clock';
+import { isTimestamp } from '../clock/timestamp';
+import { ClusterMapService } from '../cluster-map/cluster-map.service';
+import type { IndexEntry } from '../index/index-entry';
+import { ObjectIndexRepository } from '../index/object-index.repository';
+import { parseRange } from '../http/object-http';
+import { LocalReplicaTarget } from '../replicas/local-replica.target';
+import type { ReplicaVersion, ReplicaWriteResult } from '../replicas/replica.types';
+import { parseKey } from '../storage/object-key';
+import { AgentIdentity } from '../agent-identity';
+import { versionFromHeaders, versionToHeaders } from './peer-protocol';
+
+/** Serves the peer API from this agent's own backend and index. */
+@Injectable()
+export class PeerRequests {
+  constructor(
+    private readonly local: LocalReplicaTarget,
+    private readonly index: ObjectIndexRepository,
+    private readonly map: ClusterMapService,
+    private readonly clock: HybridClock,
+    private readonly identity: AgentIdentity,
+  ) {}
+
+  async write(key: string, req: Request): Promise<ReplicaWriteResult> {
+    checkKey(key);
+    let version: ReplicaVersion;
+    try {
+      version = versionFromHeaders(req.headers);
+    } catch (err) {
+      throw new BadRequestError(`bad replica headers: ${(err as Error).message}`);
+    }
+    if (!isTimestamp(version.timestamp)) throw new BadRequestError('bad replica timestamp');
+    this.clock.observe(version.timestamp);
+    const length = req.headers['content-length'];
+    const sent = { ...version, size: length === undefined ? undefined : Number(length) };
+    const result = await this.local.write(key, sent, req);
+    if (result.applied && version.etag && !version.deleted && version.etag !== result.held.etag) {
+      // A replica pushed with a known MD5 arrived different: do not keep it.
+      await this.local.drop(key, result.held.timestamp);
+      throw new ConflictError(`replica of ${key} arrived with MD5 ${result.held.etag}, expected ${version.etag}`);
+    }
+    return result;
+  }
+
+  async read(key: string, req: Request, res: Response): Promise<void> {
+    checkKey(key);
+    const range = parseRange(req.headers.range);
+    const got = await this.local.read(key, range && range.suffix === undefined ? range : undefined);
+    if (!got) throw new NotFoundError(`no replica of ${key} here`);
+    for (const [k, v] of Object.entries(versionToHeaders(got.version))) res.setHeader(k, v);
+    if (got.contentRange) res.status(206).setHeader('content-range', got.contentRange);
+    await pipeline(got.body, res).catch(() => res.destroy());
+  }
+
+  async stat(key: string): Promise<ReplicaVersion> {
+    checkKey(key);
+    const v = await this.local.stat(key);
+    if (!v) throw new NotFoundError(`no replica of ${key} here`);
+    return v;
+  }
+
+  async drop(key: string, timestamp: string): Promise<{ dropped: true }> {
+    checkKey(key);
+    if (!isTimestamp(timestamp)) throw new BadRequestError('timestamp must be an MCOS timestamp');
+    if (!(await this.local.drop(key, timestamp))) throw new ConflictError(`this agent does not hold version ${timestamp} of ${key}`);
+    return { dropped: true };
+  }
+
+  listObjects(q: Record<string, string>): IndexEntry[] {
+    const { account, container } = q;
+    if (!account || !container) throw new BadRequestError('account and container are required');
+    return this.index.listObjects(account, container, { prefix: q.prefix, marker: q.marker, limit: limitOf(q.limit) });
+  }
+
+  listContainers(q: Record<string, string>): IndexEntry[] {
+    if (!q.account) throw new BadRequestError('account is required');
+    return this.index.listContainers(q.account, { prefix: q.prefix, marker: q.marker, limit: limitOf(q.limit) });
+  }
+
+  ping(): { name: string; clusterMapVersion: number } {
+    return { name: this.identity.name, clusterMapVersion: this.map.version };
+  }
+
+  clusterMap(): ClusterMap {
+    const map = this.map.current;
+    if (!map) throw new UnavailableError('this agent holds no cluster map yet');
+    return map;
+  }
+}
+
+function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || !parseKey(key)) throw new BadRequestError('key must be an MCOS object or container key');
+}
+
+function limitOf(raw: string | undefined): number {
+  const n = raw === undefined ? 1000 : Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new BadRequestError('limit must be an integer from 1 to 10000');
+  return n;
+}

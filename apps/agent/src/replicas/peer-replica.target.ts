@@ -1,0 +1,34 @@
+import type { Readable } from 'node:stream';
+import type { OutgoingVersion, PeerClient, PeerRef } from '../peers/peer-client';
+import type { ReplicaRead, ReplicaTarget } from './replica-target';
+import type { ByteRange, ReplicaVersion, ReplicaWriteResult } from './replica.types';
+
+/** A peer agent as a replica holder, through the peer API. */
+export class PeerReplicaTarget implements ReplicaTarget {
+  readonly isLocal = false;
+
+  constructor(
+    private readonly peer: PeerRef,
+    private readonly client: PeerClient,
+  ) {}
+
+  get service(): string {
+    return this.peer.name;
+  }
+
+  write(key: string, version: OutgoingVersion, body: Readable): Promise<ReplicaWriteResult> {
+    return this.client.putReplica(this.peer, key, version, body);
+  }
+
+  stat(key: string): Promise<ReplicaVersion | undefined> {
+    return this.client.statReplica(this.peer, key);
+  }
+
+  read(key: string, range?: ByteRange): Promise<ReplicaRead | undefined> {
+    return this.client.getReplica(this.peer, key, range);
+  }
+
+  drop(key: string, timestamp: string): Promise<boolean> {
+    return this.client.deleteReplica(this.peer, key, timestamp);
+  }
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
+
+export interface FanOut {
+  /** One readable per consumer; each sees every byte of the source. */
+  branches: PassThrough[];
+  /** Resolves when the source ended: its MD5 (hex) and length. */
+  digest: Promise<{ md5: string; size: number }>;
+  /** Stops feeding one branch (its consumer failed); the others go on. */
+  drop(index: number, reason: Error): void;
+}
+
+/**
+ * Copies one source stream to N consumers at once without buffering the
+ * whole body: the source is paused while any live branch is over its
+ * high-water mark, so memory stays at about N x highWaterMark whatever the
+ * object's size, and the slowest consumer sets the pace. The MD5 is computed
+ * on the way. When every branch has been dropped the source is destroyed.
+ */
+export function fanOut(source: Readable, count: number, highWaterMark = 1 << 20): FanOut {
+  const branches = Array.from({ length: count }, () => new PassThrough({ highWaterMark }));
+  const live = new Set(branches);
+  const hash = createHash('md5');
+  let size = 0;
+  let waiting = 0;
+
+  const resumeWhenDrained = (branch: PassThrough) => {
+    const onDrain = () => {
+      branch.off('close', onDrain);
+      branch.off('drain', onDrain);
+      if (--waiting === 0 && live.size > 0) source.resume();
+    };
+    waiting++;
+    branch.once('drain', onDrain);
+    branch.once('close', onDrain);
+  };
+
+  const digest = new Promise<{ md5: string; size: number }>((resolve, reject) => {
+    source.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      size += chunk.length;
+      for (const b of live) if (!b.write(chunk)) resumeWhenDrained(b);
+      if (waiting > 0) source.pause();
+    });
+    source.once('end', () => {
+      for (const b of live) b.end();
+      resolve({ md5: hash.digest('hex'), size });
+    });
+    source.once('error', (err) => {
+      for (const b of live) b.destroy(err);
+      reject(err);
+    });
+    source.once('close', () => {
+      if (!source.readableEnded) {
+        const err = new Error('request body closed before its end');
+        for (const b of live) b.destroy(err);
+        reject(err);
+      }
+    });
+  });
+  // A rejected digest is reported by the caller; never an unhandled rejection.
+  digest.catch(() => undefined);
+
+  const drop = (index: number, reason: Error) => {
+    const b = branches[index];
+    if (!live.delete(b)) return;
+    // The branch's consumer already failed and holds its own error; destroy
+    // quietly so nobody has to listen for a second one.
+    b.destroy();
+    if (live.size === 0) source.destroy(reason);
+  };
+
+  return { branches, digest, drop };
+}

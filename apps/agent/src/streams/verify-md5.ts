@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import { Transform, TransformCallback } from 'node:stream';
+
+/** The bytes read did not match the stored ETag: the replica is corrupt. */
+export class ChecksumMismatchError extends Error {
+  readonly code = 'CHECKSUM_MISMATCH';
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`content MD5 ${actual} does not match the stored ETag ${expected}`);
+  }
+}
+
+/**
+ * Passes a whole object through while computing its MD5, always holding the
+ * latest chunk back until the next one arrives. At the end the last chunk is
+ * released only if the MD5 matches; otherwise the stream fails. So a reader
+ * of a corrupt replica never receives the complete body: with a
+ * Content-Length the response is visibly cut short instead of silently wrong.
+ */
+export function verifyMd5(expected: string, onMismatch?: (err: ChecksumMismatchError) => void): Transform {
+  const hash = createHash('md5');
+  let held: Buffer | undefined;
+  return new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+      hash.update(chunk);
+      const out = held;
+      held = chunk;
+      done(null, out);
+    },
+    flush(done: TransformCallback) {
+      const actual = hash.digest('hex');
+      if (actual !== expected) {
+        const err = new ChecksumMismatchError(expected, actual);
+        onMismatch?.(err);
+        done(err);
+        return;
+      }
+      done(null, held);
+    },
+  });
+}
