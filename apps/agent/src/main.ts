@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
-import { ConfigError, loadConfig } from '@mcos/common';
+import { mkdirSync } from 'node:fs';
+import { ConfigError, createPinoLogger, loadConfig } from '@mcos/common';
 import { ObjectBackend } from '@mcos/backends';
 import { AgentModule } from './agent.module';
 import { AgentConfig } from './config/agent-config';
@@ -31,7 +32,9 @@ async function bootstrap(): Promise<void> {
     throw err;
   }
 
-  const app = await NestFactory.create(AgentModule.forRoot(config), { bodyParser: false, logger: ['log', 'warn', 'error'] });
+  mkdirSync(config.dataDir, { recursive: true });
+  const logger = createPinoLogger(`agent ${config.name}`, config.logLevel);
+  const app = await NestFactory.create(AgentModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
   const json = express.json({ limit: '256mb' });
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
     isRawBodyRoute(req.url) ? next() : json(req, res, next),
@@ -51,11 +54,11 @@ async function bootstrap(): Promise<void> {
   await app.get(IndexRebuilder).ensure();
   await membership.restore();
   await app.listen(config.port, config.host);
-  console.log(`mcos-agent ${config.name} (${config.region}) listening on ${config.url}, backend ${app.get(ObjectBackend).describe()}`);
+  logger.log(`agent ${config.name} (${config.region}) listening on ${config.url}, backend ${app.get(ObjectBackend).describe()}`, 'Main');
   await membership.join();
 
   const stop = async (signal: string) => {
-    console.log(`mcos-agent ${config.name}: ${signal}, leaving the cluster`);
+    logger.log(`${signal}: leaving the cluster`, 'Main');
     await membership.leave();
     await app.close();
     app.get(PeerClient).close();

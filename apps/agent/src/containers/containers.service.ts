@@ -63,7 +63,7 @@ export class ContainersService {
       return { container: existing, created: false };
     }
     const version = { timestamp: this.clock.now(), deleted: false, option: chosen, size: 0, etag: EMPTY_MD5, userMeta: {} };
-    await this.store.write(containerKey({ account, container: name }), version, emptyBody(), this.writePlan());
+    await this.writeRecord(containerKey({ account, container: name }), version);
     return { container: toInfo(name, version), created: true };
   }
 
@@ -79,7 +79,18 @@ export class ContainersService {
       throw new ConflictError(`container ${name} is not empty: delete its objects first`);
     }
     const version = { timestamp: this.clock.now(), deleted: true, option: found.option, size: 0, etag: EMPTY_MD5, userMeta: {} };
-    await this.store.write(containerKey({ account, container: name }), version, emptyBody(), this.writePlan());
+    await this.writeRecord(containerKey({ account, container: name }), version);
+  }
+
+  /**
+   * Writes a container record with a majority quorum, then gives the other
+   * reachable members a short while to confirm too: agents resolve
+   * containers from their local copy, so a create or delete should be
+   * everywhere before the user's next request, not only on a majority.
+   */
+  private async writeRecord(key: string, version: ReplicaVersion): Promise<void> {
+    const result = await this.store.write(key, version, emptyBody(), this.writePlan());
+    await Promise.race([result.allSettled, new Promise((resolve) => setTimeout(resolve, RECORD_SETTLE_MS).unref())]);
   }
 
   async list(account: string, query: { prefix?: string; marker?: string; limit: number }): Promise<ContainerList> {
@@ -130,6 +141,9 @@ export class ContainersService {
     return { candidates: members, quorum: majority(members.length) };
   }
 }
+
+/** How long a container write waits, after its quorum, for the remaining members. */
+const RECORD_SETTLE_MS = 2_000;
 
 function majority(n: number): number {
   return Math.floor(n / 2) + 1;

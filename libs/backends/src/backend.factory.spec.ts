@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { createBackend, type BackendConfig } from './backend.factory';
+import { FsBackend } from './fs.backend';
+import { ObjectBackend } from './object-backend';
+import { S3Backend } from './s3.backend';
+
+describe('createBackend', () => {
+  it('builds the fs driver', () => {
+    const sut = createBackend({ type: 'fs', root: '/tmp/mcos-never-touched' });
+    expect(sut).toBeInstanceOf(FsBackend);
+    expect(sut).toBeInstanceOf(ObjectBackend);
+    expect(sut.describe()).toBe('fs:/tmp/mcos-never-touched');
+  });
+
+  it('builds the s3 driver without contacting it, and never shows the secret', async () => {
+    const sut = createBackend({
+      type: 's3',
+      endpoint: 'http://127.0.0.1:1',
+      region: 'us-east-1',
+      bucket: 'b',
+      forcePathStyle: true,
+      accessKeyId: 'AK',
+      secretAccessKey: 'very-secret',
+      prefix: 'p/',
+    });
+    expect(sut).toBeInstanceOf(S3Backend);
+    expect(sut.kind).toBe('s3');
+    expect(sut.describe()).toBe('s3:http://127.0.0.1:1/b/p/');
+    expect(sut.describe()).not.toContain('very-secret');
+    await sut.close();
+  });
+
+  it('refuses an unknown type', () => {
+    expect(() => createBackend({ type: 'tape' } as unknown as BackendConfig)).toThrow(/unknown backend type "tape"/);
+  });
+});

@@ -1,0 +1,209 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import * as fsp from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+import { BackendUnavailableError, InvalidKeyError, ObjectNotFoundError, PreconditionFailedError } from './backend.errors';
+import { compareKeys } from './backend-rules';
+import { FsBackend } from './fs.backend';
+import { decodeSegment, encodeSegment, keyToPathParts } from './fs-key-codec';
+import { describeBackendConformance } from './testing/backend-conformance';
+import { bodyOf, failingBody, md5Of, readAll } from './testing/test-bodies';
+
+describeBackendConformance('fs', async () => {
+  const dir = await fsp.mkdtemp(path.join(tmpdir(), 'mcos-fs-conf-'));
+  return {
+    backend: new FsBackend({ root: dir }),
+    teardown: () => fsp.rm(dir, { recursive: true, force: true }),
+  };
+});
+
+/** Every file path under `dir`, relative to it. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await fsp.readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => !e.isDirectory()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+}
+
+describe('FsBackend', () => {
+  let base: string;
+  let root: string;
+  let sut: FsBackend;
+
+  beforeEach(async () => {
+    base = await fsp.mkdtemp(path.join(tmpdir(), 'mcos-fs-'));
+    root = path.join(base, 'root');
+    sut = new FsBackend({ root });
+  });
+
+  afterEach(async () => {
+    await sut.close();
+    await fsp.rm(base, { recursive: true, force: true });
+  });
+
+  describe('keys cannot leave the root', () => {
+    const hostile = ['../x', '../../etc/passwd', '/abs', '/', 'a/../../b', '..', '.', './x', 'a/./b', 'a//b', '..\\..\\x', '%2e%2e/x', 'x'];
+
+    it('stores traversal-looking keys as ordinary, distinct objects inside root/objects', async () => {
+      for (const key of hostile) await sut.put(key, bodyOf(key), {});
+      for (const key of hostile) expect((await readAll((await sut.get(key)).body)).toString()).toBe(key);
+      expect((await sut.list()).items.map((i) => i.key)).toEqual([...hostile].sort(compareKeys));
+
+      expect(await fsp.readdir(base)).toEqual(['root']);
+      for (const f of await filesUnder(root)) expect(f.startsWith(`objects${path.sep}`)).toBe(true);
+    });
+
+    it('rejects NUL and empty keys before touching the disk', async () => {
+      await expect(sut.put('a\u0000/../b', bodyOf('x'), {})).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(sut.put('', bodyOf('x'), {})).rejects.toBeInstanceOf(InvalidKeyError);
+      await expect(fsp.readdir(base)).resolves.toEqual([]);
+    });
+
+    it('encodes every segment into a safe, case-proof, reversible name', () => {
+      const segments = ['', '.', '..', '...', 'a.b', 'A', 'a', 'é', 'e\u0301', '%', '%41', ' ', '\\', 'CON', '~x', '😀', 'x'.repeat(150)];
+      const names = segments.map(encodeSegment);
+      expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(segments.length);
+      for (const [i, name] of names.entries()) {
+        expect(name).toMatch(/^[a-z0-9_%A-F-]+$/);
+        expect(decodeSegment(name)).toBe(segments[i]);
+      }
+    });
+
+    it('shortens a segment whose encoding is over 150 bytes to a hashed name that does not decode', () => {
+      const names = ['É'.repeat(25), 'É'.repeat(26), 'x'.repeat(151)].map(encodeSegment);
+      expect(names[0]).toBe('%C3%89'.repeat(25)); // 150 bytes: kept
+      expect(names[1]).toMatch(/^(%C3%89){16}\.[0-9a-f]{32}$/);
+      expect(names[2]).toMatch(/^x{96}\.[0-9a-f]{32}$/);
+      expect(names.slice(1).map(decodeSegment)).toEqual([undefined, undefined]);
+      expect(encodeSegment('x'.repeat(152))).not.toBe(names[2]);
+    });
+
+    it('shortens long segments (≤ 255 bytes per path component) and lists them by their real key', async () => {
+      const long = 'é'.repeat(512); // 1024 bytes, 3072 once percent-encoded
+      const keys = [`h/${'a'.repeat(300)}`, `h/${'a'.repeat(300)}/child`, `h/${long.slice(0, 400)}`, 'h/b', 'h/a', `${'z'.repeat(1000)}/x`];
+      for (const k of keys) await sut.put(k, bodyOf(k), {});
+      for (const part of keys.flatMap(keyToPathParts)) expect(Buffer.byteLength(part)).toBeLessThanOrEqual(255);
+      expect((await sut.list({ prefix: 'h/' })).items.map((i) => i.key)).toEqual(keys.filter((k) => k.startsWith('h/')).sort(compareKeys));
+      const pages: string[] = [];
+      for (let marker: string | undefined; ; ) {
+        const page = await sut.list({ limit: 1, marker });
+        pages.push(...page.items.map((i) => i.key));
+        if (!page.truncated) break;
+        marker = page.nextMarker;
+      }
+      expect(pages).toEqual([...keys].sort(compareKeys));
+    });
+  });
+
+  describe('atomicity and crash safety', () => {
+    const tmpFiles = () => fsp.readdir(path.join(root, '.tmp'));
+
+    it('leaves no temp file after a successful or a failed put', async () => {
+      await sut.put('k', bodyOf('x'), {});
+      await expect(sut.put('k2', failingBody(100_000), {})).rejects.toMatchObject({ code: 'BODY_STREAM_ERROR' });
+      await expect(sut.put('k', bodyOf('y'), {}, { ifNoneMatch: true })).rejects.toBeInstanceOf(PreconditionFailedError);
+      expect(await tmpFiles()).toEqual([]);
+    });
+
+    it('ignores a leftover temp file (a write cut by a crash) in list and get, and removes it once stale', async () => {
+      await sut.put('real', bodyOf('x'), {});
+      const leftover = path.join(root, '.tmp', 'crashed-write');
+      await fsp.writeFile(leftover, 'half an object');
+      expect((await sut.list()).items.map((i) => i.key)).toEqual(['real']);
+
+      // A fresh temp file may belong to another writer: kept.
+      await new FsBackend({ root }).list();
+      expect(await tmpFiles()).toEqual(['crashed-write']);
+      // A stale one is a leftover: removed at start-up.
+      const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+      await fsp.utimes(leftover, old, old);
+      await new FsBackend({ root }).list();
+      expect(await tmpFiles()).toEqual([]);
+    });
+
+    it('keeps data and metadata in one file, the content as a plain prefix', async () => {
+      await sut.put('dir/obj', bodyOf('hello'), { userMeta: { a: 'b' } });
+      const file = path.join(root, 'objects', ...keyToPathParts('dir/obj'));
+      const raw = await fsp.readFile(file);
+      expect(raw.subarray(0, 5).toString()).toBe('hello');
+      expect(raw.toString()).toContain('"userMeta":{"a":"b"}');
+    });
+
+    it('a reader keeps the version it opened across an overwrite and a delete', async () => {
+      await sut.put('v', bodyOf('old version'), { userMeta: { v: '1' } });
+      const opened = await sut.get('v');
+      const openedRange = await sut.get('v', { start: 4 });
+      await sut.put('v', bodyOf('new'), { userMeta: { v: '2' } });
+      await sut.delete('v');
+      expect((await readAll(opened.body)).toString()).toBe('old version');
+      expect((await readAll(openedRange.body)).toString()).toBe('version');
+      expect(opened.info.userMeta).toEqual({ v: '1' });
+    });
+
+    it('concurrent create-only puts: exactly one wins', async () => {
+      const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => sut.put('race', bodyOf(`writer ${i}`), {}, { ifNoneMatch: true })));
+      const won = results.filter((r) => r.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(PreconditionFailedError);
+      const winner = (won[0] as PromiseFulfilledResult<{ etag: string }>).value.etag;
+      expect((await sut.head('race')).etag).toBe(winner);
+    });
+
+    it('puts and deletes racing in one directory never fail (empty directories are pruned and recreated)', async () => {
+      const ops: Promise<unknown>[] = [];
+      for (let i = 0; i < 60; i++) {
+        ops.push(sut.put(`deep/a/b/k${i % 3}`, bodyOf(String(i)), {}));
+        ops.push(sut.delete(`deep/a/b/k${(i + 1) % 3}`));
+      }
+      await Promise.all(ops);
+      for (const item of (await sut.list({ prefix: 'deep/' })).items) expect(item.etag).toBe(md5Of(await readAll((await sut.get(item.key)).body)));
+    });
+
+    it('prunes empty directories on delete', async () => {
+      await sut.put('p/q/r/s', bodyOf('x'), {});
+      await sut.delete('p/q/r/s');
+      expect(await fsp.readdir(path.join(root, 'objects'))).toEqual([]);
+    });
+  });
+
+  describe('damaged or foreign files', () => {
+    it('a truncated object file reads as BackendUnavailableError and is skipped by list', async () => {
+      await sut.put('good', bodyOf('fine'), {});
+      await sut.put('bad', bodyOf('will be damaged'), {});
+      const file = path.join(root, 'objects', ...keyToPathParts('bad'));
+      await fsp.truncate(file, 10);
+      await expect(sut.head('bad')).rejects.toBeInstanceOf(BackendUnavailableError);
+      await expect(sut.get('bad')).rejects.toBeInstanceOf(BackendUnavailableError);
+      expect((await sut.list()).items.map((i) => i.key)).toEqual(['good']);
+    });
+
+    it('a file moved to another key\'s (shortened) name is not that object', async () => {
+      const a = `m/${'a'.repeat(300)}`;
+      const b = `m/${'b'.repeat(300)}`;
+      await sut.put(a, bodyOf('a'), {});
+      await fsp.rename(path.join(root, 'objects', ...keyToPathParts(a)), path.join(root, 'objects', ...keyToPathParts(b)));
+      await expect(sut.head(b)).rejects.toBeInstanceOf(ObjectNotFoundError);
+      expect((await sut.list({ prefix: 'm/' })).items).toEqual([]);
+    });
+
+    it('ignores files it did not write', async () => {
+      await sut.put('mine', bodyOf('x'), {});
+      await fsp.writeFile(path.join(root, 'objects', 'README'), 'not an object');
+      await fsp.mkdir(path.join(root, 'objects', 'Foreign Dir'), { recursive: true });
+      await fsp.writeFile(path.join(root, 'objects', 'Foreign Dir', 'x.obj'), 'not an object either');
+      expect((await sut.list()).items.map((i) => i.key)).toEqual(['mine']);
+    });
+  });
+
+  it('capacity comes from statfs', async () => {
+    const c = await sut.capacity();
+    expect(c.totalBytes).toBeGreaterThan(0);
+    expect(c.usedBytes).toBeGreaterThan(0);
+  });
+
+  it('an unusable root is BackendUnavailableError', async () => {
+    await fsp.writeFile(path.join(base, 'file'), 'x');
+    const broken = new FsBackend({ root: path.join(base, 'file', 'root') });
+    await expect(broken.head('k')).rejects.toBeInstanceOf(BackendUnavailableError);
+    expect(broken.describe()).toBe(`fs:${path.join(base, 'file', 'root')}`);
+  });
+});
