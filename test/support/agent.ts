@@ -87,6 +87,19 @@ export class AgentProcess {
     await this.proc?.stop(10_000);
   }
 
+  /** SIGKILL: no deregistration, no cleanup (a crash). */
+  async kill(): Promise<void> {
+    const proc = this.proc;
+    if (!proc?.running) return;
+    process.kill(proc.pid, 'SIGKILL');
+    await proc.waitForExit(10_000);
+  }
+
+  /** Starts the process again after stop() or kill(), same config and data. */
+  async start(): Promise<void> {
+    await this.launch();
+  }
+
   get running(): boolean {
     return this.proc?.running ?? false;
   }

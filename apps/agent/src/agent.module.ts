@@ -29,6 +29,11 @@ import { PeerHealth } from './peers/peer-health';
 import { PeerController } from './peers/peer.controller';
 import { PeerRequests } from './peers/peer-requests';
 import { LocalReplicaTarget } from './replicas/local-replica.target';
+import { PlacementService } from './data-path/placement.service';
+import { Auditor } from './replication/auditor';
+import { BackgroundWorkService } from './replication/background-work.service';
+import { BackgroundProgressTracker } from './replication/progress';
+import { Replicator } from './replication/replicator';
 
 /** How long a peer that failed is skipped before it is tried again. */
 const PEER_DOWN_MS = 5_000;
@@ -87,10 +92,33 @@ export class AgentModule {
         },
         {
           provide: ReplicaTargets,
-          useFactory: (l: LocalReplicaTarget, c: PeerClient, m: ClusterMapService, h: PeerHealth) => new ReplicaTargets(config.name, l, c, m, h),
+          useFactory: (l: LocalReplicaTarget, c: PeerClient, m: ClusterMapService, h: PeerHealth) => new ReplicaTargets(config.name, l, c, m, h, 3 * config.peerProbeIntervalMs),
           inject: [LocalReplicaTarget, PeerClient, ClusterMapService, PeerHealth],
         },
         { provide: ReplicatedStore, useFactory: (t: ReplicaTargets) => new ReplicatedStore(t), inject: [ReplicaTargets] },
+        {
+          provide: PlacementService,
+          useFactory: (m: ClusterMapService, t: ReplicaTargets) => new PlacementService(m, t),
+          inject: [ClusterMapService, ReplicaTargets],
+        },
+        { provide: BackgroundProgressTracker, useValue: new BackgroundProgressTracker() },
+        {
+          provide: Replicator,
+          useFactory: (i: ObjectIndexRepository, l: LocalReplicaTarget, p: PeerClient, t: ReplicaTargets, pl: PlacementService, pr: BackgroundProgressTracker) =>
+            new Replicator(config.name, i, l, p, t, pl, pr, {
+              objectsPerSecond: config.replication.objectsPerSecond,
+              batchSize: config.replication.batchSize,
+              tombstoneRetentionMs: config.replication.tombstoneRetentionSeconds * 1000,
+            }),
+          inject: [ObjectIndexRepository, LocalReplicaTarget, PeerClient, ReplicaTargets, PlacementService, BackgroundProgressTracker],
+        },
+        {
+          provide: Auditor,
+          useFactory: (b: ObjectBackend, i: ObjectIndexRepository, l: LocalReplicaTarget, p: PeerClient, t: ReplicaTargets, pl: PlacementService, pr: BackgroundProgressTracker) =>
+            new Auditor(config.name, b, i, l, p, t, pl, pr, config.audit.bytesPerSecond),
+          inject: [ObjectBackend, ObjectIndexRepository, LocalReplicaTarget, PeerClient, ReplicaTargets, PlacementService, BackgroundProgressTracker],
+        },
+        BackgroundWorkService,
         {
           // Deleting a container asks ObjectsService whether it is empty; resolved lazily to break the cycle.
           provide: ContainerUsage,
@@ -110,9 +138,10 @@ export class AgentModule {
             i: ObjectIndexRepository,
             p: PeerClient,
             k: HybridClock,
+            pl: PlacementService,
             b: ObjectBackend,
-          ) => new ObjectsService(m, c, s, t, i, p, k, { maxObjectBytes: config.maxObjectBytes, maxKeyBytes: b.maxKeyBytes }),
-          inject: [ClusterMapService, ContainersService, ReplicatedStore, ReplicaTargets, ObjectIndexRepository, PeerClient, HybridClock, ObjectBackend],
+          ) => new ObjectsService(m, c, s, t, i, p, k, pl, { maxObjectBytes: config.maxObjectBytes, maxKeyBytes: b.maxKeyBytes }),
+          inject: [ClusterMapService, ContainersService, ReplicatedStore, ReplicaTargets, ObjectIndexRepository, PeerClient, HybridClock, PlacementService, ObjectBackend],
         },
         ObjectRequests,
         PeerRequests,

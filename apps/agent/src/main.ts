@@ -13,6 +13,7 @@ import { IndexRebuilder } from './index/index-rebuilder';
 import { ObjectIndexRepository } from './index/object-index.repository';
 import { MembershipService } from './lifecycle/membership.service';
 import { PeerClient } from './peers/peer-client';
+import { BackgroundWorkService } from './replication/background-work.service';
 
 /** Object bodies (user and peer) are streamed raw; only other routes get JSON parsing. */
 function isRawBodyRoute(url: string): boolean {
@@ -56,9 +57,11 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.port, config.host);
   logger.log(`agent ${config.name} (${config.region}) listening on ${config.url}, backend ${app.get(ObjectBackend).describe()}`, 'Main');
   await membership.join();
+  app.get(BackgroundWorkService).start();
 
   const stop = async (signal: string) => {
     logger.log(`${signal}: leaving the cluster`, 'Main');
+    app.get(BackgroundWorkService).stop();
     await membership.leave();
     await app.close();
     app.get(PeerClient).close();

@@ -3,6 +3,9 @@ import type { ClusterMap, ServiceInfo, StorageOption } from '@mcos/common';
 import { ClusterStateStore } from './cluster-state.store';
 import { RingView } from './ring-view';
 
+/** Earlier rings kept per option for reads during migration (several changes may overlap). */
+const MAX_PREVIOUS_RINGS = 3;
+
 /**
  * The cluster map this agent holds, with its rings decoded once per version.
  * A map replaces the held one only when its version is newer; every accepted
@@ -14,7 +17,7 @@ export class ClusterMapService {
   private readonly logger = new Logger(ClusterMapService.name);
   private map?: ClusterMap;
   private rings = new Map<string, RingView>();
-  private previousRings = new Map<string, RingView>();
+  private previousRingsByOption = new Map<string, RingView[]>();
   private servicesByName = new Map<string, ServiceInfo>();
   private optionsByName = new Map<string, StorageOption>();
   private readonly listeners: ((map: ClusterMap, previous?: ClusterMap) => void)[] = [];
@@ -65,8 +68,13 @@ export class ClusterMapService {
     return this.rings.get(option);
   }
 
-  previousRing(option: string): RingView | undefined {
-    return this.previousRings.get(option);
+  /**
+   * Earlier rings of an option whose holders may still have data: the map's
+   * previous ring and the one this agent used before the current map (they
+   * differ when several ring changes came while data was still moving).
+   */
+  previousRings(option: string): RingView[] {
+    return this.previousRingsByOption.get(option) ?? [];
   }
 
   option(name: string): StorageOption | undefined {
@@ -93,10 +101,23 @@ export class ClusterMapService {
 
   private install(map: ClusterMap): void {
     const rings = new Map(map.rings.map((r) => [r.option, RingView.decode(r)] as const));
-    const previousRings = new Map(map.previousRings.map((r) => [r.option, RingView.decode(r)] as const));
+    const previous = new Map<string, RingView[]>();
+    const keep = (ring: RingView | undefined) => {
+      const current = ring && rings.get(ring.option);
+      if (!ring || !current || current.version === ring.version) return;
+      const list = previous.get(ring.option) ?? [];
+      if (!list.some((r) => r.version === ring.version)) list.push(ring);
+      previous.set(ring.option, list);
+    };
+    for (const entry of map.previousRings) keep(RingView.decode(entry));
+    for (const ring of this.rings.values()) keep(ring);
+    for (const list of this.previousRingsByOption.values()) list.forEach(keep);
+    for (const [option, list] of previous) {
+      previous.set(option, list.sort((a, b) => b.version - a.version).slice(0, MAX_PREVIOUS_RINGS));
+    }
     this.map = map;
     this.rings = rings;
-    this.previousRings = previousRings;
+    this.previousRingsByOption = previous;
     this.servicesByName = new Map(map.services.map((s) => [s.name, s]));
     this.optionsByName = new Map(map.options.map((o) => [o.name, o]));
   }

@@ -60,6 +60,41 @@ export class BackendSettings {
   prefix?: string;
 }
 
+/** The background replicator (repair, handoffs, migration, tombstone reclaim). */
+export class ReplicationSettings {
+  /** Pause between two passes over the local index. */
+  @IsInt()
+  @Min(50)
+  intervalMs = 5_000;
+
+  @IsInt()
+  @IsPositive()
+  objectsPerSecond = 2_000;
+
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  batchSize = 200;
+
+  /** How long deletes are remembered; a replica away longer than this could bring a deleted object back. */
+  @IsInt()
+  @Min(1)
+  tombstoneRetentionSeconds = 7 * 24 * 3600;
+}
+
+/** The background auditor (MD5 of every replica against its ETag). */
+export class AuditSettings {
+  /** Pause between two audit passes. */
+  @IsInt()
+  @Min(50)
+  intervalMs = 60_000;
+
+  /** Read rate of the auditor. */
+  @IsInt()
+  @IsPositive()
+  bytesPerSecond = 20 * 1024 ** 2;
+}
+
 /** The agent's whole configuration (config/agent*.yaml + MCOS__* overrides). */
 export class AgentConfig {
   /** Unique service name: also the ring's service id. */
@@ -124,6 +159,16 @@ export class AgentConfig {
   @IsInt()
   @IsPositive()
   maxObjectBytes = 5 * 1024 ** 3;
+
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ReplicationSettings)
+  replication: ReplicationSettings = new ReplicationSettings();
+
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AuditSettings)
+  audit: AuditSettings = new AuditSettings();
 
   @IsIn(LOG_LEVEL_NAMES)
   logLevel: LogLevelName = 'info';

@@ -17,6 +17,8 @@ export class ReplicaTargets {
     private readonly client: PeerClient,
     private readonly map: ClusterMapService,
     readonly health: PeerHealth,
+    /** How recent a successful probe must be to use a peer the map calls DISCONNECTED. */
+    private readonly recentMs: number,
   ) {}
 
   get selfName(): string {
@@ -25,16 +27,26 @@ export class ReplicaTargets {
 
   get(service: string): ReplicaTarget {
     if (service === this.self) return this.local;
-    const info = this.map.service(service);
-    if (!info) throw new Error(`service ${service} is not in the cluster map`);
-    return new PeerReplicaTarget({ name: info.name, url: info.url }, this.client);
+    return new PeerReplicaTarget(this.peer(service), this.client);
   }
 
-  /** Can take reads and writes now, as far as this agent knows. */
+  /** A peer's address from the map. */
+  peer(service: string): { name: string; url: string } {
+    const info = this.map.service(service);
+    if (!info) throw new Error(`service ${service} is not in the cluster map`);
+    return { name: info.name, url: info.url };
+  }
+
+  /**
+   * Can take reads and writes now, as far as this agent knows: ACTIVE in the
+   * map and not failing lately, or DISCONNECTED in the map but answering this
+   * agent's own probes (agents heal each other while the controller is away).
+   */
   usable(service: string): boolean {
     if (service === this.self) return true;
     const info = this.map.service(service);
-    return info !== undefined && info.status === 'ACTIVE' && !this.health.isDown(service);
+    if (!info || this.health.isDown(service)) return false;
+    return info.status === 'ACTIVE' || (info.status === 'DISCONNECTED' && this.health.seenWithin(service, this.recentMs));
   }
 
   /** Services sorted for reading: this agent first, then by measured distance, unusable ones last. */

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ObjectBackend } from '@mcos/backends';
-import { AgentHealth, BadRequestError, BackgroundProgress, ClusterMap, PushClusterMapResponse } from '@mcos/common';
+import { AgentHealth, BadRequestError, ClusterMap, PushClusterMapResponse } from '@mcos/common';
 import { AgentIdentity } from '../agent-identity';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
 import { ObjectIndexRepository } from '../index/object-index.repository';
 import { PeerHealth } from '../peers/peer-health';
+import { BackgroundProgressTracker } from '../replication/progress';
 
 /** The agent's answers to the controller: health for polls, and pushed maps. */
 @Injectable()
@@ -15,6 +16,7 @@ export class AgentStatusService {
     private readonly index: ObjectIndexRepository,
     private readonly backend: ObjectBackend,
     private readonly peers: PeerHealth,
+    private readonly progress: BackgroundProgressTracker,
   ) {}
 
   async health(): Promise<AgentHealth> {
@@ -28,7 +30,7 @@ export class AgentStatusService {
       distancesMs: this.peers.distances(),
       indexByOption: this.index.objectStatsByOption(),
       containersByOption: this.index.containersByOption(),
-      progress: this.progress(),
+      progress: this.progress.snapshot(),
     };
   }
 
@@ -38,10 +40,5 @@ export class AgentStatusService {
     }
     const accepted = await this.map.accept(map);
     return { accepted, version: this.map.version };
-  }
-
-  /** Background work is not running yet in this agent: every counter is a true zero. */
-  private progress(): BackgroundProgress {
-    return { scanned: 0, pushed: 0, moved: 0, deleted: 0, corrupt: 0, failures: 0, oldestUnreplicatedMs: 0, remainingByOption: {} };
   }
 }

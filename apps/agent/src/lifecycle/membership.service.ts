@@ -65,7 +65,7 @@ export class MembershipService {
     await Promise.all(
       this.map
         .services()
-        .filter((s) => s.name !== this.identity.name && s.status === 'ACTIVE')
+        .filter((s) => s.name !== this.identity.name && (s.status === 'ACTIVE' || s.status === 'DISCONNECTED'))
         .map(async (s) => {
           try {
             const pong = await this.peers.ping(s);

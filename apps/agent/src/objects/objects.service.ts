@@ -14,6 +14,7 @@ import { ContainerInfo, ContainersService, ContainerUsage } from '../containers/
 import { EMPTY_MD5, emptyBody } from '../data-path/empty-body';
 import { mergeListings } from '../data-path/listing-merge';
 import { Placement } from '../data-path/placement';
+import { PlacementService } from '../data-path/placement.service';
 import { ReadPlan, ReplicatedStore, WritePlan } from '../data-path/replicated-store';
 import { ReplicaTargets } from '../data-path/replica-targets';
 import { ObjectIndexRepository } from '../index/object-index.repository';
@@ -105,6 +106,7 @@ export class ObjectsService implements ContainerUsage {
     private readonly index: ObjectIndexRepository,
     private readonly peers: PeerClient,
     private readonly clock: HybridClock,
+    private readonly placements: PlacementService,
     private readonly limits: { maxObjectBytes: number; maxKeyBytes: number },
   ) {}
 
@@ -272,25 +274,7 @@ export class ObjectsService implements ContainerUsage {
   }
 
   private placement(account: string, container: ContainerInfo, name: string): Placement {
-    const option = this.map.option(container.option);
-    const ring = this.map.ring(container.option);
-    if (!option || !ring) throw new UnavailableError(`option ${container.option} has no ring in cluster map v${this.map.version}`);
-    const partition = ring.partitionOf(account, container.name, name);
-    const primaries = ring.primaries(partition);
-    const previous = this.map.previousRing(container.option);
-    const previousHolders = previous
-      ? previous.primaries(previous.partitionOf(account, container.name, name)).filter((s) => !primaries.includes(s))
-      : [];
-    return {
-      option: option.name,
-      partition,
-      primaries,
-      handoffs: ring.handoffs(partition),
-      previousHolders,
-      replicas: option.replicas,
-      writeQuorum: option.writeQuorum,
-      readQuorum: option.readQuorum,
-    };
+    return this.placements.forObject(account, container.name, name, container.option);
   }
 }
 

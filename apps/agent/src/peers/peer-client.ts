@@ -28,6 +28,13 @@ export interface IndexListQuery {
   limit: number;
 }
 
+/** What a peer's index says it holds for a key. */
+export interface HeldVersion {
+  timestamp: string;
+  deleted: boolean;
+  etag: string;
+}
+
 /** A new version on its way: `size` and `etag` are sent when known up front. */
 export type OutgoingVersion = Omit<ReplicaVersion, 'size' | 'etag'> & { size?: number; etag?: string };
 
@@ -107,6 +114,15 @@ export class PeerClient {
     if (res.status === 404 || res.status === 409) return false;
     this.expectOk(peer, res);
     return true;
+  }
+
+  /** The version each key has on the peer (null where it holds nothing), from its index. */
+  async versions(peer: PeerRef, keys: string[]): Promise<Record<string, HeldVersion | null>> {
+    const res = await this.call(peer, () =>
+      this.http.post(this.url(peer, '/v1/peer/replica/versions', {}), { keys }, { headers: this.auth(), responseType: 'text' }),
+    );
+    this.expectOk(peer, res);
+    return JSON.parse(res.data as string) as Record<string, HeldVersion | null>;
   }
 
   async listObjects(peer: PeerRef, q: IndexListQuery): Promise<IndexEntry[]> {

@@ -8,6 +8,7 @@
 export class PeerHealth {
   private readonly rttMs = new Map<string, number>();
   private readonly downUntil = new Map<string, number>();
+  private readonly lastSeen = new Map<string, number>();
 
   constructor(
     private readonly downForMs: number,
@@ -18,11 +19,18 @@ export class PeerHealth {
     const previous = this.rttMs.get(peer);
     // Smooth a little: one slow probe should not reorder every read.
     this.rttMs.set(peer, previous === undefined ? ms : previous * 0.7 + ms * 0.3);
-    this.downUntil.delete(peer);
+    this.recordSuccess(peer);
   }
 
   recordSuccess(peer: string): void {
     this.downUntil.delete(peer);
+    this.lastSeen.set(peer, this.now());
+  }
+
+  /** Answered within the last `withinMs` (a peer the controller may not have seen back yet). */
+  seenWithin(peer: string, withinMs: number): boolean {
+    const at = this.lastSeen.get(peer);
+    return at !== undefined && this.now() - at <= withinMs;
   }
 
   recordFailure(peer: string): void {
@@ -48,5 +56,6 @@ export class PeerHealth {
   forget(peer: string): void {
     this.rttMs.delete(peer);
     this.downUntil.delete(peer);
+    this.lastSeen.delete(peer);
   }
 }

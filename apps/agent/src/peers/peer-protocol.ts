@@ -5,6 +5,7 @@
  *   PUT    /v1/peer/replica?key=K              body = replica bytes, version in headers
  *   GET    /v1/peer/replica?key=K   [Range]    replica bytes, version in headers
  *   GET    /v1/peer/replica/stat?key=K         ReplicaVersion JSON, 404 when absent
+ *   POST   /v1/peer/replica/versions          {keys} -> {key: {timestamp, deleted, etag} | null} (from the index)
  *   DELETE /v1/peer/replica?key=K&timestamp=T  drop this exact version (a handoff copy)
  *   GET    /v1/peer/index/objects?account&container&prefix&marker&limit
  *   GET    /v1/peer/index/containers?account&prefix&marker&limit

@@ -12,6 +12,7 @@ import { LocalReplicaTarget } from '../replicas/local-replica.target';
 import type { ReplicaVersion, ReplicaWriteResult } from '../replicas/replica.types';
 import { parseKey } from '../storage/object-key';
 import { AgentIdentity } from '../agent-identity';
+import type { HeldVersion } from './peer-client';
 import { versionFromHeaders, versionToHeaders } from './peer-protocol';
 
 /** Serves the peer API from this agent's own backend and index. */
@@ -63,6 +64,19 @@ export class PeerRequests {
     return v;
   }
 
+  /** Batch lookup for the replicator: one call per peer and batch instead of one per key. */
+  versions(keys: unknown): Record<string, HeldVersion | null> {
+    if (!Array.isArray(keys) || keys.length > MAX_VERSION_BATCH || !keys.every((k) => typeof k === 'string')) {
+      throw new BadRequestError(`keys must be an array of at most ${MAX_VERSION_BATCH} strings`);
+    }
+    const out: Record<string, HeldVersion | null> = {};
+    for (const key of keys as string[]) {
+      const e = this.index.get(key);
+      out[key] = e ? { timestamp: e.timestamp, deleted: e.deleted, etag: e.etag } : null;
+    }
+    return out;
+  }
+
   async drop(key: string, timestamp: string): Promise<{ dropped: true }> {
     checkKey(key);
     if (!isTimestamp(timestamp)) throw new BadRequestError('timestamp must be an MCOS timestamp');
@@ -91,6 +105,8 @@ export class PeerRequests {
     return map;
   }
 }
+
+const MAX_VERSION_BATCH = 1000;
 
 function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || !parseKey(key)) throw new BadRequestError('key must be an MCOS object or container key');

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ClusterCredentialGuard } from '../auth/cluster-credential.guard';
@@ -19,6 +19,12 @@ export class PeerController {
   @Get('replica')
   read(@Query('key') key: string, @Req() req: Request, @Res() res: Response) {
     return this.peer.read(key, req, res);
+  }
+
+  @Post('replica/versions')
+  @HttpCode(200)
+  versions(@Body() body: { keys?: unknown }) {
+    return this.peer.versions(body?.keys);
   }
 
   @Get('replica/stat')

@@ -1,0 +1,26 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { CLUSTER_CREDENTIAL_HEADER, DomainExceptionFilter, JOIN_TOKEN_HEADER, requestIdMiddleware } from '@mcos/common';
+import { BEARER_SCHEME, CLUSTER_CREDENTIAL_SCHEME, JOIN_TOKEN_SCHEME } from './auth/auth.decorators';
+
+/** Global HTTP behaviour: request ids, the error filter, validation, Swagger at /docs (+ /docs-json). */
+export function setUpApp(app: INestApplication): void {
+  app.use(requestIdMiddleware);
+  app.useGlobalFilters(new DomainExceptionFilter());
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  const document = new DocumentBuilder()
+    .setTitle('MCOS controller')
+    .setDescription(
+      'Admin API of the MCOS controller: cloud services, storage options, rings, users; plus the agent-facing registration and cluster map. ' +
+        'Log in with POST /v1/auth/login and use the token with "Authorize" (bearer).',
+    )
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Token from POST /v1/auth/login' }, BEARER_SCHEME)
+    .addApiKey({ type: 'apiKey', in: 'header', name: CLUSTER_CREDENTIAL_HEADER, description: 'Cluster credential (agents)' }, CLUSTER_CREDENTIAL_SCHEME)
+    .addApiKey({ type: 'apiKey', in: 'header', name: JOIN_TOKEN_HEADER, description: 'Join token (agent registration)' }, JOIN_TOKEN_SCHEME)
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, document), {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}

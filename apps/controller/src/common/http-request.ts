@@ -1,0 +1,7 @@
+import type { TokenClaims } from '@mcos/common';
+
+/** The part of an incoming request the guards and controllers use. */
+export interface HttpRequest {
+  headers: Record<string, string | string[] | undefined>;
+  user?: TokenClaims;
+}

@@ -1,0 +1,26 @@
+import type { BackendKind, ServiceStatus } from '@mcos/common';
+
+/** Where a service's ring weight came from. */
+export type WeightSource = 'configured' | 'capacity' | 'default';
+
+/** A cloud service as the registry records it. */
+export interface RegisteredService {
+  name: string;
+  url: string;
+  region: string;
+  backend: BackendKind;
+  status: ServiceStatus;
+  /** Ring weight used (configured, or derived at registration). */
+  weight: number;
+  weightSource: WeightSource;
+  capacityTotalBytes?: number;
+  capacityUsedBytes?: number;
+  writeMBps?: number;
+  readMBps?: number;
+  /** Round-trip times to peers, as last reported. */
+  distancesMs: Record<string, number>;
+  registeredAt: number;
+  updatedAt: number;
+  /** Last successful poll or registration. */
+  lastSeenAt?: number;
+}

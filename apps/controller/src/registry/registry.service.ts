@@ -1,0 +1,324 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  type AgentHealth,
+  type BackendKind,
+  type BackgroundProgress,
+  Clock,
+  ConflictError,
+  NotFoundError,
+  type RegisterServiceRequest,
+  type RegisterServiceResponse,
+  secretsEqual,
+  type ServiceStatus,
+} from '@mcos/common';
+import { ClusterSecretsService } from '../auth/cluster-secrets.service';
+import { ClusterMapService } from '../cluster-map/cluster-map.service';
+import { ClusterLock } from '../common/cluster-lock';
+import { ControllerConfig } from '../config/controller-config';
+import { RingsService } from '../rings/rings.service';
+import { HealthStore } from './health.store';
+import type { RegisteredService, WeightSource } from './registered-service';
+import { ServiceRepository } from './service.repository';
+import { statusAfterPoll } from './service-status';
+import { weightFor } from './weights';
+
+/** A service as the admin API shows it: registry record plus its latest health. */
+export interface ServiceView {
+  name: string;
+  url: string;
+  region: string;
+  backend: BackendKind;
+  status: ServiceStatus;
+  weight: number;
+  weightSource: WeightSource;
+  capacity: { totalBytes?: number; usedBytes?: number };
+  speed: { writeMBps?: number; readMBps?: number };
+  distancesMs: Record<string, number>;
+  clusterMapVersion?: number;
+  ringVersions: Record<string, number>;
+  progress?: BackgroundProgress;
+  missedPolls: number;
+  registeredAt: string;
+  lastSeenAt?: string;
+  lastReportAt?: string;
+}
+
+export interface DistanceMatrix {
+  services: string[];
+  matrixMs: Record<string, Record<string, number>>;
+}
+
+export interface ServiceProgress {
+  name: string;
+  status: ServiceStatus;
+  reportedAt?: string;
+  progress?: BackgroundProgress;
+}
+
+export interface ClusterProgress {
+  clusterMapVersion: number;
+  remainingByOption: Record<string, number>;
+  remaining: number;
+  oldestUnreplicatedMs: number;
+  totals: { scanned: number; pushed: number; moved: number; deleted: number; corrupt: number; failures: number };
+  unreported: string[];
+  settled: boolean;
+  services: ServiceProgress[];
+}
+
+/** The outcome of polling one agent. */
+export interface PollOutcome {
+  service: RegisteredService;
+  health?: AgentHealth;
+  error?: Error;
+}
+
+/** How long polled facts (capacity, distances) may stay only in memory before they are written back. */
+const FACTS_PERSIST_INTERVAL_MS = 60_000;
+
+/**
+ * The registry of cloud services: registration, deregistration, removal,
+ * and the status transitions that polls cause. Every change that affects the
+ * cluster map asks the rings whether they must follow, then publishes one new
+ * map version.
+ */
+@Injectable()
+export class RegistryService {
+  private readonly logger = new Logger(RegistryService.name);
+  private readonly factsPersistedAt = new Map<string, number>();
+
+  constructor(
+    private readonly config: ControllerConfig,
+    private readonly clock: Clock,
+    private readonly lock: ClusterLock,
+    private readonly repo: ServiceRepository,
+    private readonly health: HealthStore,
+    private readonly rings: RingsService,
+    private readonly clusterMap: ClusterMapService,
+    private readonly secrets: ClusterSecretsService,
+  ) {}
+
+  /**
+   * Registers a new service, or re-registers a known name (restart, new
+   * URL): the latter needs the cluster credential, so nobody can take over a
+   * name they do not own.
+   *
+   * @throws ConflictError the name is taken and no valid credential came with the request.
+   */
+  register(request: RegisterServiceRequest, presentedCredential: string | undefined): Promise<RegisterServiceResponse> {
+    return this.lock.run(async () => {
+      const all = await this.repo.findAll();
+      const existing = all.find((s) => s.name === request.name);
+      if (existing && !secretsEqual(presentedCredential, this.secrets.clusterCredential)) {
+        throw new ConflictError(`Service name ${request.name} is taken; re-registering it requires the cluster credential`);
+      }
+      const now = this.clock.now();
+      const weight = weightFor(request, existing, all.filter((s) => s.name !== request.name));
+      const service: RegisteredService = {
+        name: request.name,
+        url: request.url,
+        region: request.region,
+        backend: request.backend,
+        status: 'ACTIVE',
+        ...weight,
+        capacityTotalBytes: request.capacityTotalBytes ?? existing?.capacityTotalBytes,
+        capacityUsedBytes: request.capacityUsedBytes ?? existing?.capacityUsedBytes,
+        writeMBps: request.writeMBps ?? existing?.writeMBps,
+        readMBps: request.readMBps ?? existing?.readMBps,
+        distancesMs: existing?.distancesMs ?? {},
+        registeredAt: existing?.registeredAt ?? now,
+        updatedAt: now,
+        lastSeenAt: now,
+      };
+      await this.repo.save(service);
+      this.health.resetMisses(service.name);
+      await this.rings.afterMembershipChange();
+      const what = existing ? (existing.status === 'REMOVED' ? 'rejoined' : 're-registered') : 'joined';
+      const map = await this.clusterMap.publish(`service ${service.name} ${what} (${service.url})`, service.name);
+      return { clusterCredential: this.secrets.clusterCredential, clusterMap: map };
+    });
+  }
+
+  /** A clean shutdown: the service becomes SHUTOFF but keeps its place in the rings. */
+  deregister(name: string): Promise<void> {
+    return this.lock.run(async () => {
+      const service = await this.required(name);
+      if (service.status === 'SHUTOFF' || service.status === 'REMOVED') return;
+      await this.repo.save({ ...service, status: 'SHUTOFF', updatedAt: this.clock.now() });
+      await this.clusterMap.publish(`service ${name} shut off`);
+    });
+  }
+
+  /**
+   * An admin takes a service out: REMOVED, and the rings are rebalanced
+   * without it.
+   *
+   * @throws ConflictError an option's ring would be left with fewer services than replicas.
+   */
+  remove(name: string): Promise<ServiceView> {
+    return this.lock.run(async () => {
+      const service = await this.required(name);
+      if (service.status !== 'REMOVED') {
+        const blockers = await this.rings.removalBlockers(name);
+        if (blockers.length > 0) {
+          throw new ConflictError(`Removing ${name} would leave too few services for option(s) ${blockers.join(', ')}; change or delete them first`);
+        }
+        await this.repo.save({ ...service, status: 'REMOVED', updatedAt: this.clock.now() });
+        await this.rings.afterServiceRemoved();
+        await this.clusterMap.publish(`service ${name} removed`);
+      }
+      return this.toView((await this.repo.findByName(name)) as RegisteredService);
+    });
+  }
+
+  async list(): Promise<ServiceView[]> {
+    return (await this.repo.findAll()).map((s) => this.toView(s));
+  }
+
+  async get(name: string): Promise<ServiceView> {
+    return this.toView(await this.required(name));
+  }
+
+  async distances(): Promise<DistanceMatrix> {
+    const services = (await this.repo.findAll()).filter((s) => s.status !== 'REMOVED');
+    const matrixMs: Record<string, Record<string, number>> = {};
+    for (const service of services) matrixMs[service.name] = this.health.latest(service.name)?.health.distancesMs ?? service.distancesMs;
+    return { services: services.map((s) => s.name), matrixMs };
+  }
+
+  async progress(): Promise<ClusterProgress> {
+    const services = (await this.repo.findAll()).filter((s) => s.status !== 'REMOVED');
+    const remainingByOption: Record<string, number> = {};
+    const totals = { scanned: 0, pushed: 0, moved: 0, deleted: 0, corrupt: 0, failures: 0 };
+    let oldestUnreplicatedMs = 0;
+    const unreported: string[] = [];
+    const perService: ServiceProgress[] = [];
+    for (const service of services) {
+      const report = this.health.latest(service.name);
+      if (!report) {
+        if (service.status === 'ACTIVE') unreported.push(service.name);
+        perService.push({ name: service.name, status: service.status });
+        continue;
+      }
+      const progress = report.health.progress;
+      for (const [option, count] of Object.entries(progress.remainingByOption)) {
+        remainingByOption[option] = (remainingByOption[option] ?? 0) + count;
+      }
+      for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += progress[key];
+      oldestUnreplicatedMs = Math.max(oldestUnreplicatedMs, progress.oldestUnreplicatedMs);
+      perService.push({ name: service.name, status: service.status, reportedAt: iso(report.receivedAt), progress });
+    }
+    const remaining = Object.values(remainingByOption).reduce((a, b) => a + b, 0);
+    return {
+      clusterMapVersion: this.clusterMap.version,
+      remainingByOption,
+      remaining,
+      oldestUnreplicatedMs,
+      totals,
+      unreported,
+      settled: unreported.length === 0 && remaining === 0 && oldestUnreplicatedMs === 0,
+      services: perService,
+    };
+  }
+
+  /** Services the poller asks: ACTIVE and DISCONNECTED ones. */
+  async pollTargets(): Promise<RegisteredService[]> {
+    return (await this.repo.findAll()).filter((s) => s.status === 'ACTIVE' || s.status === 'DISCONNECTED');
+  }
+
+  /**
+   * Applies one round of poll outcomes: records health, counts misses,
+   * moves statuses (see statusAfterPoll), publishes one map when any status
+   * changed, and re-pushes the map to answering agents that are behind.
+   */
+  applyPollOutcomes(outcomes: PollOutcome[]): Promise<void> {
+    return this.lock.run(async () => {
+      const now = this.clock.now();
+      const changes: string[] = [];
+      const answered: RegisteredService[] = [];
+      for (const outcome of outcomes) {
+        // Re-read: a registration may have changed the service while the poll was out.
+        const service = await this.repo.findByName(outcome.service.name);
+        if (!service || service.url !== outcome.service.url) continue;
+        const health = outcome.health && (outcome.health.name === '' || outcome.health.name === service.name) ? outcome.health : undefined;
+        if (outcome.health && !health) {
+          this.logger.warn(`${service.url} answered as ${outcome.health.name}, not ${service.name}: counted as a miss`);
+        }
+        const misses = health ? 0 : this.health.recordMiss(service.name);
+        if (health) this.health.record(service.name, health, now);
+        else this.logger.debug(`poll ${service.name} missed (${misses}/${this.config.missThreshold}): ${outcome.error?.message ?? 'wrong agent'}`);
+        const status = statusAfterPoll(service.status, health !== undefined, misses, this.config.missThreshold);
+        const updated = health ? withFacts(service, health, now) : service;
+        if (status !== service.status) {
+          changes.push(`${service.name} ${service.status} -> ${status}`);
+          this.logger.log(`service ${service.name}: ${service.status} -> ${status}`);
+          await this.repo.save({ ...updated, status, updatedAt: now });
+          this.factsPersistedAt.set(service.name, now);
+        } else if (health && this.factsDue(service, updated, now)) {
+          await this.repo.save(updated);
+          this.factsPersistedAt.set(service.name, now);
+        }
+        if (health && status === 'ACTIVE') answered.push(service);
+      }
+      if (changes.length > 0) await this.rings.afterMembershipChange();
+      if (await this.rings.continueConvergence()) changes.push('next rebalance step');
+      if (changes.length > 0) await this.clusterMap.publish(changes.join(', '));
+      for (const service of answered) {
+        this.clusterMap.noteAgentVersion(service, this.health.latest(service.name)?.health.clusterMapVersion ?? 0);
+      }
+    });
+  }
+
+  private factsDue(before: RegisteredService, after: RegisteredService, now: number): boolean {
+    if (before.capacityTotalBytes !== after.capacityTotalBytes) return true;
+    const last = this.factsPersistedAt.get(before.name) ?? 0;
+    return now - last >= FACTS_PERSIST_INTERVAL_MS;
+  }
+
+  private async required(name: string): Promise<RegisteredService> {
+    const service = await this.repo.findByName(name);
+    if (!service) throw new NotFoundError(`No service named ${name}`);
+    return service;
+  }
+
+  private toView(service: RegisteredService): ServiceView {
+    const report = this.health.latest(service.name);
+    const health = report?.health;
+    return {
+      name: service.name,
+      url: service.url,
+      region: service.region,
+      backend: service.backend,
+      status: service.status,
+      weight: service.weight,
+      weightSource: service.weightSource,
+      capacity: {
+        totalBytes: health?.capacityTotalBytes ?? service.capacityTotalBytes,
+        usedBytes: health?.capacityUsedBytes ?? service.capacityUsedBytes,
+      },
+      speed: { writeMBps: service.writeMBps, readMBps: service.readMBps },
+      distancesMs: health?.distancesMs ?? service.distancesMs,
+      clusterMapVersion: health?.clusterMapVersion,
+      ringVersions: health?.ringVersions ?? {},
+      progress: health?.progress,
+      missedPolls: this.health.missesOf(service.name),
+      registeredAt: iso(service.registeredAt) as string,
+      lastSeenAt: iso(report?.receivedAt ?? service.lastSeenAt),
+      lastReportAt: iso(report?.receivedAt),
+    };
+  }
+}
+
+function withFacts(service: RegisteredService, health: AgentHealth, now: number): RegisteredService {
+  return {
+    ...service,
+    capacityTotalBytes: health.capacityTotalBytes ?? service.capacityTotalBytes,
+    capacityUsedBytes: health.capacityUsedBytes ?? service.capacityUsedBytes,
+    distancesMs: health.distancesMs,
+    lastSeenAt: now,
+  };
+}
+
+function iso(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}

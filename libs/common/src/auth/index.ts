@@ -1,0 +1,4 @@
+export * from './auth.types';
+export * from './password';
+export * from './secrets';
+export * from './token';

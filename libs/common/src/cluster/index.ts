@@ -1,0 +1,2 @@
+export * from './agent-protocol.types';
+export * from './cluster-map.types';

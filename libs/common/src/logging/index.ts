@@ -1,0 +1,2 @@
+export * from './pino-logger.service';
+export * from './request-id';
