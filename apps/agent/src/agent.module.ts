@@ -31,6 +31,7 @@ import { PeerRequests } from './peers/peer-requests';
 import { LocalReplicaTarget } from './replicas/local-replica.target';
 import { PlacementService } from './data-path/placement.service';
 import { Auditor } from './replication/auditor';
+import { CorruptReplicaReporter } from './replication/corrupt-replica-reporter';
 import { BackgroundWorkService } from './replication/background-work.service';
 import { BackgroundProgressTracker } from './replication/progress';
 import { Replicator } from './replication/replicator';
@@ -120,6 +121,11 @@ export class AgentModule {
         },
         BackgroundWorkService,
         {
+          provide: CorruptReplicaReporter,
+          useFactory: (i: ObjectIndexRepository, refs: ModuleRef) => new CorruptReplicaReporter(config.name, i, () => refs.get(Auditor)),
+          inject: [ObjectIndexRepository, ModuleRef],
+        },
+        {
           // Deleting a container asks ObjectsService whether it is empty; resolved lazily to break the cycle.
           provide: ContainerUsage,
           useFactory: (refs: ModuleRef): ContainerUsage => ({
@@ -139,9 +145,10 @@ export class AgentModule {
             p: PeerClient,
             k: HybridClock,
             pl: PlacementService,
+            cr: CorruptReplicaReporter,
             b: ObjectBackend,
-          ) => new ObjectsService(m, c, s, t, i, p, k, pl, { maxObjectBytes: config.maxObjectBytes, maxKeyBytes: b.maxKeyBytes }),
-          inject: [ClusterMapService, ContainersService, ReplicatedStore, ReplicaTargets, ObjectIndexRepository, PeerClient, HybridClock, PlacementService, ObjectBackend],
+          ) => new ObjectsService(m, c, s, t, i, p, k, pl, cr, { maxObjectBytes: config.maxObjectBytes, maxKeyBytes: b.maxKeyBytes }),
+          inject: [ClusterMapService, ContainersService, ReplicatedStore, ReplicaTargets, ObjectIndexRepository, PeerClient, HybridClock, PlacementService, CorruptReplicaReporter, ObjectBackend],
         },
         ObjectRequests,
         PeerRequests,

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   BadRequestError,
@@ -21,6 +22,7 @@ import { ObjectIndexRepository } from '../index/object-index.repository';
 import { PeerClient } from '../peers/peer-client';
 import type { ByteRange, ReplicaVersion } from '../replicas/replica.types';
 import { objectKey } from '../storage/object-key';
+import { CorruptReplicaReporter } from '../replication/corrupt-replica-reporter';
 import { verifyMd5 } from '../streams/verify-md5';
 
 export type ReplicaState = 'CREATING' | 'CREATED' | 'DEGRADED';
@@ -107,6 +109,7 @@ export class ObjectsService implements ContainerUsage {
     private readonly peers: PeerClient,
     private readonly clock: HybridClock,
     private readonly placements: PlacementService,
+    private readonly corrupt: CorruptReplicaReporter,
     private readonly limits: { maxObjectBytes: number; maxKeyBytes: number },
   ) {}
 
@@ -139,21 +142,36 @@ export class ObjectsService implements ContainerUsage {
     };
   }
 
+  /**
+   * Opens the newest version for reading. Whole objects are checked against
+   * their ETag: small ones (<= 1 MiB) before the answer starts, so a corrupt
+   * replica is skipped and the next holder serves; larger ones while
+   * streaming (see verifyMd5), so a corrupt replica is never delivered whole.
+   * Either way the corrupt replica is reported for repair.
+   */
   async get(account: string, containerName: string, name: string, range?: ByteRange): Promise<ObjectRead> {
     const container = await this.containers.get(account, containerName);
     const key = this.keyOf(account, containerName, name);
-    const got = await this.store.read(key, readPlan(this.placement(account, container, name)), range);
-    if (!got || got.version.deleted) {
-      got?.body.destroy();
-      throw new NotFoundError(`object ${name} not found`);
+    const plan = readPlan(this.placement(account, container, name));
+    for (;;) {
+      const got = await this.store.read(key, plan, range);
+      if (!got || got.version.deleted) {
+        got?.body.destroy();
+        throw new NotFoundError(`object ${name} not found`);
+      }
+      const read = { version: got.version, servedBy: got.servedBy, contentRange: got.contentRange };
+      if (range) return { ...read, body: got.body };
+      if (got.version.size > VERIFY_BEFORE_SENDING_BYTES) {
+        const body = got.body.pipe(verifyMd5(got.version.etag, () => this.corrupt.report(got.servedBy, key)));
+        got.body.on('error', (err) => body.destroy(err));
+        return { ...read, body };
+      }
+      const bytes = await readSmall(got.body);
+      if (md5Hex(bytes) === got.version.etag) return { ...read, body: Readable.from([bytes], { objectMode: false }) };
+      this.corrupt.report(got.servedBy, key);
+      plan.candidates = plan.candidates.filter((s) => s !== got.servedBy);
+      if (plan.candidates.length === 0) throw new UnavailableError(`no intact replica of ${name} could be read`);
     }
-    const body = range
-      ? got.body
-      : got.body.pipe(
-          verifyMd5(got.version.etag, (err) => this.logger.error(`corrupt replica of ${key} at ${got.servedBy}: ${err.message}`)),
-        );
-    if (!range) got.body.on('error', (err) => body.destroy(err));
-    return { version: got.version, body, servedBy: got.servedBy, contentRange: got.contentRange };
   }
 
   async head(account: string, containerName: string, name: string): Promise<{ version: ReplicaVersion; servedBy: string }> {
@@ -276,6 +294,19 @@ export class ObjectsService implements ContainerUsage {
   private placement(account: string, container: ContainerInfo, name: string): Placement {
     return this.placements.forObject(account, container.name, name, container.option);
   }
+}
+
+/** Whole objects up to this size are verified before the answer starts. */
+const VERIFY_BEFORE_SENDING_BYTES = 1 << 20;
+
+async function readSmall(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function md5Hex(b: Buffer): string {
+  return createHash('md5').update(b).digest('hex');
 }
 
 function writePlan(p: Placement): WritePlan {

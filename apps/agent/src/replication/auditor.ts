@@ -60,10 +60,8 @@ export class Auditor {
         result.audited++;
         if (actual === entry.etag) continue;
         result.corrupt++;
-        this.progress.count('corrupt');
         this.logger.error(`corrupt replica of ${entry.key}: MD5 ${actual}, stored ETag ${entry.etag}; quarantining and repairing`);
         if (await this.repair(entry)) result.repaired++;
-        else this.progress.count('failures');
       }
     }
     return result;
@@ -71,6 +69,13 @@ export class Auditor {
 
   /** Quarantines the local copy of `entry` and restores it from another holder. */
   async repair(entry: IndexEntry): Promise<boolean> {
+    this.progress.count('corrupt');
+    const restored = await this.restore(entry);
+    if (!restored) this.progress.count('failures');
+    return restored;
+  }
+
+  private async restore(entry: IndexEntry): Promise<boolean> {
     await this.quarantine(entry);
     await this.local.drop(entry.key, entry.timestamp);
     const homes = this.placements.homesOf(entry) ?? [];
