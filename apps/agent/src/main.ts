@@ -42,7 +42,6 @@ async function bootstrap(): Promise<void> {
   );
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new AgentExceptionFilter());
-  app.enableShutdownHooks();
 
   const docs = new DocumentBuilder()
     .setTitle('MCOS agent — user API')

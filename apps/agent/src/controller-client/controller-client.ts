@@ -1,4 +1,5 @@
 import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
+import http from 'node:http';
 import {
   CLUSTER_CREDENTIAL_HEADER,
   ClusterMap,
@@ -41,13 +42,27 @@ export class ControllerClient {
     return this.body<RegisterServiceResponse>(res, 'register');
   }
 
+  /**
+   * Tells the controller this agent leaves cleanly (SHUTOFF). Sent on a
+   * fresh connection and tried twice: it is the agent's last word, and a
+   * kept-alive socket the controller just closed must not swallow it.
+   */
   async deregister(name: string, credential: string): Promise<void> {
-    const res = await this.send(() =>
-      this.http.post(`/v1/services/${encodeURIComponent(name)}/deregister`, undefined, {
-        headers: { [CLUSTER_CREDENTIAL_HEADER]: credential },
-      }),
-    );
-    this.body(res, 'deregister');
+    const attempt = async () => {
+      const res = await this.send(() =>
+        this.http.post(`/v1/services/${encodeURIComponent(name)}/deregister`, undefined, {
+          headers: { [CLUSTER_CREDENTIAL_HEADER]: credential, connection: 'close' },
+          httpAgent: new http.Agent({ keepAlive: false }),
+        }),
+      );
+      this.body(res, 'deregister');
+    };
+    try {
+      await attempt();
+    } catch (err) {
+      if (!(err instanceof UnavailableError)) throw err;
+      await attempt();
+    }
   }
 
   async fetchClusterMap(credential: string): Promise<ClusterMap> {

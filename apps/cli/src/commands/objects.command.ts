@@ -1,0 +1,245 @@
+import type { Command } from 'commander';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { agentClient, CliContext, Output } from '../cli-context';
+import { ApiError, CliError, ExitCode } from '../errors/cli.error';
+import { objectPath } from '../http/api.client';
+import { parseObjectTarget } from '../object-target';
+import { formatBytes, formatDate, formatTable } from '../output/format';
+import { TransferProgress } from '../output/transfer-progress';
+
+interface PutAnswer {
+  etag: string;
+  size: number;
+  timestamp: string;
+  state: string;
+  replicas: { service: string; durable: boolean }[];
+}
+
+interface ReplicaReport {
+  service: string;
+  region?: string;
+  role: string;
+  state: string;
+  timestamp?: string;
+}
+
+interface ObjectStat {
+  container: string;
+  name: string;
+  size: number;
+  etag: string;
+  contentType?: string;
+  userMeta: Record<string, string>;
+  timestamp: string;
+  lastModified: string;
+  option: string;
+  partition: number;
+  state: string;
+  replicas: ReplicaReport[];
+}
+
+interface PutOptions {
+  contentType?: string;
+  meta?: string[];
+  overwrite: boolean;
+}
+
+type OutputFor = (command: Command) => Output;
+
+const SERVED_BY_HEADER = 'x-mcos-served-by';
+const READ_CHUNK = 1024 * 1024;
+
+export function registerObjectCommands(program: Command, context: CliContext, outputFor: OutputFor): void {
+  program
+    .command('put')
+    .description('upload a file (or stdin with "-") as an object; streamed, never read into memory')
+    .argument('<file>', 'the file, or - for stdin')
+    .argument('<target>', '<container>/<name>; for a file, <container> alone uses the file name')
+    .option('--content-type <type>', 'default: from the file extension, else application/octet-stream')
+    .option('--meta <key=value>', 'user metadata, repeatable (keys: a-z, 0-9, -)', collect)
+    .option('--no-overwrite', 'fail if the object already exists')
+    .action(async (file: string, target: string, options: PutOptions, command: Command) => put(context, outputFor(command), file, target, options));
+
+  program
+    .command('get')
+    .description('download an object to a file (default: its name in this directory), or to stdout with "-"')
+    .argument('<target>', '<container>/<name>')
+    .argument('[file]', 'destination file or directory, or - for stdout')
+    .action(async (target: string, file: string | undefined, _options: unknown, command: Command) => get(context, outputFor(command), target, file));
+
+  program
+    .command('stat')
+    .description('show an object: size, etag, option, state and where each replica is')
+    .argument('<target>', '<container>/<name>')
+    .action(async (target: string, _options: unknown, command: Command) => {
+      const { container, name } = parseObjectTarget(target);
+      const stat = (await agentClient(context).json<ObjectStat>('GET', `${objectPath(container, name)}?stat`)).body;
+      outputFor(command).result(stat, () => formatStat(stat));
+    });
+
+  program
+    .command('rm')
+    .description('remove an object')
+    .argument('<target>', '<container>/<name>')
+    .action(async (target: string, _options: unknown, command: Command) => {
+      const { container, name } = parseObjectTarget(target);
+      await agentClient(context).json('DELETE', objectPath(container, name));
+      outputFor(command).result({ removed: `${container}/${name}` }, () => `Removed ${container}/${name}.\n`);
+    });
+}
+
+async function put(context: CliContext, out: Output, file: string, target: string, options: PutOptions): Promise<void> {
+  const fromStdin = file === '-';
+  const path = fromStdin ? undefined : resolve(context.cwd, file);
+  const { container, name } = parseObjectTarget(target, path ? basename(path) : undefined);
+  let size: number | undefined;
+  if (path) {
+    let stats;
+    try {
+      stats = statSync(path);
+    } catch (error) {
+      throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, ExitCode.notFound);
+    }
+    if (!stats.isFile()) throw new CliError(`${file} is not a file`, ExitCode.usage, 'put uploads one file (or - for stdin)');
+    size = stats.size;
+  }
+  const headers: Record<string, string> = { 'content-type': options.contentType ?? contentTypeOf(name) };
+  for (const entry of options.meta ?? []) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new CliError(`--meta "${entry}" must be key=value`, ExitCode.usage);
+    headers[`x-object-meta-${entry.slice(0, at).toLowerCase()}`] = entry.slice(at + 1);
+  }
+  if (!options.overwrite) headers['if-none-match'] = '*';
+
+  const source: Readable = path ? createReadStream(path, { highWaterMark: READ_CHUNK }) : context.stdin;
+  const progress = new TransferProgress(`put ${container}/${name}`, size, context.stderr, out.interactive);
+  let answer: PutAnswer;
+  try {
+    answer = (await agentClient(context).upload<PutAnswer>('PUT', objectPath(container, name), source.pipe(progress.meter()), headers, size)).body;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) throw new CliError(error.message, error.exitCode, `make the container first: mcos mb ${container}`);
+    if (error instanceof ApiError && error.status === 412) throw new CliError(`${container}/${name} already exists`, error.exitCode, 'leave out --no-overwrite to replace it');
+    throw error;
+  } finally {
+    progress.stop();
+  }
+  const durable = answer.replicas.filter((r) => r.durable).length;
+  if (answer.state !== 'CREATED' && !out.json) {
+    out.note(`${durable} of ${answer.replicas.length} replicas written so far (state ${answer.state}); the agents write the rest in the background`);
+  }
+  out.result({ container, name, ...answer }, () => `Uploaded ${fromStdin ? 'stdin' : file} to ${container}/${name} (${formatBytes(answer.size)}, etag ${answer.etag}).\n`);
+}
+
+async function get(context: CliContext, out: Output, target: string, file: string | undefined): Promise<void> {
+  const { container, name } = parseObjectTarget(target);
+  const toStdout = file === '-';
+  const destination = toStdout ? undefined : destinationOf(context.cwd, file, name);
+  const download = await agentClient(context).download(objectPath(container, name));
+  const etag = String(download.headers.etag ?? '').replace(/"/g, '');
+  const md5 = createHash('md5');
+  const progress = new TransferProgress(`get ${container}/${name}`, download.size, context.stderr, out.interactive && !toStdout);
+  const meter = progress.meter();
+  meter.on('data', (chunk: Buffer) => md5.update(chunk));
+  const temp = destination ? join(dirname(destination), `.${basename(destination)}.mcos-${randomBytes(4).toString('hex')}`) : undefined;
+  try {
+    const sink: Writable = temp ? createWriteStream(temp, { flags: 'wx' }) : context.stdout;
+    await pipeline(download.body, meter, sink, { end: temp !== undefined });
+    const received = md5.digest('hex');
+    if (/^[0-9a-f]{32}$/.test(etag) && received !== etag) {
+      throw new CliError(`the bytes received for ${container}/${name} do not match its etag (${received} != ${etag})`, ExitCode.server, 'try again; the agent serves another replica when one is damaged');
+    }
+    if (temp && destination) renameSync(temp, destination);
+  } catch (error) {
+    if (temp) rmSync(temp, { force: true });
+    if (error instanceof CliError) throw error;
+    const fsError = error as NodeJS.ErrnoException;
+    if (fsError.syscall && fsError.path) {
+      throw new CliError(`cannot write ${file ?? destination}: ${fsError.code ?? fsError.message}`, ExitCode.usage, 'pick a file in a directory you can write to', { cause: error });
+    }
+    throw new CliError(`download of ${container}/${name} failed: ${fsError.message}`, ExitCode.server, 'try again', { cause: error });
+  } finally {
+    progress.stop();
+  }
+  const size = Number(download.size ?? 0);
+  const servedBy = String(download.headers[SERVED_BY_HEADER] ?? '');
+  if (toStdout) return;
+  out.result({ container, name, file: destination, size, etag, servedBy }, () => `Downloaded ${container}/${name} to ${file ?? basename(destination as string)} (${formatBytes(size)}).\n`);
+}
+
+/** The file to write: the object's last name segment in cwd, or inside `file` when it is a directory. */
+function destinationOf(cwd: string, file: string | undefined, name: string): string {
+  const leaf = basename(name);
+  if (file === undefined) return resolve(cwd, leaf);
+  const path = resolve(cwd, file);
+  try {
+    if (statSync(path).isDirectory()) return join(path, leaf);
+  } catch {
+    // Not there yet: it is the file to create.
+  }
+  return path;
+}
+
+function formatStat(stat: ObjectStat): string {
+  const primaries = stat.replicas.filter((r) => r.role === 'primary');
+  const current = primaries.filter((r) => r.state === 'current').length;
+  const lines = [
+    `${stat.container}/${stat.name}`,
+    formatTable(
+      undefined,
+      [
+        ['size', `${stat.size} bytes (${formatBytes(stat.size)})`],
+        ['etag', stat.etag],
+        ['content type', stat.contentType ?? '-'],
+        ['modified', formatDate(stat.lastModified)],
+        ...Object.entries(stat.userMeta).map(([k, v]) => [`meta ${k}`, v]),
+        ['option', stat.option],
+        ['state', stat.state],
+        ['replicas', `${current} of ${primaries.length} primaries current`],
+      ].map((row) => [` ${row[0]}`, row[1]]),
+    ).trimEnd(),
+    formatTable(
+      undefined,
+      [...stat.replicas].sort((a, b) => a.role.localeCompare(b.role) || a.service.localeCompare(b.service)).map((r) => [`   ${r.service}`, r.region ?? '-', r.role, r.state]),
+    ).trimEnd(),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.txt': 'text/plain',
+  '.md': 'text/markdown',
+  '.html': 'text/html',
+  '.htm': 'text/html',
+  '.css': 'text/css',
+  '.csv': 'text/csv',
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.xml': 'application/xml',
+  '.pdf': 'application/pdf',
+  '.zip': 'application/zip',
+  '.gz': 'application/gzip',
+  '.tar': 'application/x-tar',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.svg': 'image/svg+xml',
+  '.mp3': 'audio/mpeg',
+  '.wav': 'audio/wav',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+};
+
+export function contentTypeOf(name: string): string {
+  return CONTENT_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream';
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -1,0 +1,59 @@
+import { isAbsolute, relative } from 'node:path';
+
+/** What `--json` prints, as one line, when the cluster is ready. */
+export interface ReadyReport {
+  controllerUrl: string;
+  docsUrl: string;
+  agents: { name: string; url: string; region: string; pid: number }[];
+  controllerPid: number;
+  admin: { username: string; password: string };
+}
+
+export interface BannerContext {
+  dataDir: string;
+  adminPasswordFile: string;
+  logDir: string;
+  /** The controller refused this password: it was changed through the admin API. */
+  passwordRefused: boolean;
+  cwd: string;
+}
+
+export function formatJsonLine(report: ReadyReport): string {
+  return `${JSON.stringify(report)}\n`;
+}
+
+/** The human summary printed when the cluster is ready. */
+export function formatBanner(report: ReadyReport, context: BannerContext): string {
+  const shown = (path: string) => {
+    const rel = relative(context.cwd, path);
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? `./${rel}` : path;
+  };
+  const rows: [string, string, string][] = [
+    ['controller', report.controllerUrl, `pid ${report.controllerPid}`],
+    ['Swagger UI', report.docsUrl, 'admin API'],
+    ...report.agents.map((a): [string, string, string] => [a.name, a.url, `region ${a.region}, pid ${a.pid}`]),
+  ];
+  const nameWidth = Math.max(...rows.map((r) => r[0].length), 'password'.length);
+  const urlWidth = Math.max(...rows.map((r) => r[1].length));
+  const line = (a: string, b: string, c = '') => `  ${a.padEnd(nameWidth)}  ${c ? b.padEnd(urlWidth) : b}${c ? `  ${c}` : ''}`.trimEnd();
+  const first = report.agents[0];
+  const passwordNote = context.passwordRefused
+    ? '(changed since: the controller refused it)'
+    : `(kept in ${shown(context.adminPasswordFile)})`;
+  return [
+    `MCOS local cluster is ready (data in ${shown(context.dataDir)})`,
+    '',
+    ...rows.map((r) => line(...r)),
+    '',
+    line('admin', report.admin.username),
+    line('password', `${report.admin.password}  ${passwordNote}`),
+    '',
+    'Try, in another terminal:',
+    `  npx mcos login ${first.url} --username ${report.admin.username} --password '${report.admin.password}' --controller ${report.controllerUrl}`,
+    '  npx mcos mb photos && npx mcos put README.md photos/README.md && npx mcos ls photos',
+    '  npx mcos admin services',
+    '',
+    `Logs in ${shown(context.logDir)}/. Ctrl-C stops the cluster (agents leave first, then the controller).`,
+    '',
+  ].join('\n');
+}
