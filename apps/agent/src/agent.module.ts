@@ -54,22 +54,7 @@ export class AgentModule {
       providers: [
         { provide: AgentConfig, useValue: config },
         { provide: AgentIdentity, useValue: new AgentIdentity(config.name, config.region, config.url) },
-        {
-          provide: ObjectBackend,
-          useFactory: () =>
-            config.backend.type === 'fs'
-              ? createBackend({ type: 'fs', root: config.backend.root ?? join(dataDir, 'objects') })
-              : createBackend({
-                  type: 's3',
-                  endpoint: config.backend.endpoint,
-                  region: config.backend.region!,
-                  bucket: config.backend.bucket!,
-                  forcePathStyle: config.backend.forcePathStyle,
-                  accessKeyId: config.backend.accessKeyId!,
-                  secretAccessKey: config.backend.secretAccessKey!,
-                  prefix: config.backend.prefix,
-                }),
-        },
+        { provide: ObjectBackend, useFactory: () => createBackend(config.backend.toBackendConfig(join(dataDir, 'objects'))) },
         { provide: ObjectIndexRepository, useFactory: () => new ObjectIndexRepository(join(dataDir, 'index.sqlite')) },
         { provide: IndexRebuilder, useFactory: (b: ObjectBackend, i: ObjectIndexRepository) => new IndexRebuilder(b, i), inject: [ObjectBackend, ObjectIndexRepository] },
         { provide: ClusterStateStore, useValue: new ClusterStateStore(dataDir) },

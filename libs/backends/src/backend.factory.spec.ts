@@ -3,7 +3,9 @@ import { describe, expect, it } from '@jest/globals';
 import { createBackend, type BackendConfig } from './backend.factory';
 import { FsBackend } from './fs.backend';
 import { ObjectBackend } from './object-backend';
+import { AzureBackend } from './azure.backend';
 import { S3Backend } from './s3.backend';
+import { SwiftBackend } from './swift.backend';
 
 describe('createBackend', () => {
   it('builds the fs driver', () => {
@@ -28,6 +30,30 @@ describe('createBackend', () => {
     expect(sut.kind).toBe('s3');
     expect(sut.describe()).toBe('s3:http://127.0.0.1:1/b/p/');
     expect(sut.describe()).not.toContain('very-secret');
+    await sut.close();
+  });
+
+  it('builds the swift driver without contacting it, and never shows the password', async () => {
+    const sut = createBackend({
+      type: 'swift',
+      auth: { type: 'keystone', authUrl: 'http://127.0.0.1:1/v3', username: 'u', password: 'very-secret', projectName: 'p' },
+      container: 'c',
+      prefix: 'p/',
+    });
+    expect(sut).toBeInstanceOf(SwiftBackend);
+    expect(sut.kind).toBe('swift');
+    expect(sut.describe()).toBe('swift:http://127.0.0.1:1/v3/c/p/');
+    expect(sut.describe()).not.toContain('very-secret');
+    await sut.close();
+  });
+
+  it('builds the azure driver without contacting it, and never shows the key', async () => {
+    const key = Buffer.from('very-secret').toString('base64');
+    const sut = createBackend({ type: 'azure', endpoint: 'http://127.0.0.1:1/acct', accountName: 'acct', accountKey: key, container: 'c' });
+    expect(sut).toBeInstanceOf(AzureBackend);
+    expect(sut.kind).toBe('azure');
+    expect(sut.describe()).toBe('azure:http://127.0.0.1:1/acct/c/');
+    expect(sut.describe()).not.toContain(key);
     await sut.close();
   });
 

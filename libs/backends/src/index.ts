@@ -14,4 +14,6 @@ export {
 } from './backend-rules';
 export { FsBackend, type FsBackendOptions } from './fs.backend';
 export { S3Backend, type S3BackendOptions } from './s3.backend';
+export { SwiftBackend, SwiftHttpError, type SwiftBackendOptions, type SwiftKeystoneAuth, type SwiftTempAuth } from './swift.backend';
+export { AzureBackend, type AzureBackendOptions } from './azure.backend';
 export { createBackend, type BackendConfig } from './backend.factory';

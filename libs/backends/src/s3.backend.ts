@@ -84,7 +84,9 @@ export interface S3BackendOptions {
   /**
    * Send `If-None-Match: *` for create-only writes (atomic on AWS since
    * 2024, MinIO, recent Ceph). Servers that ignore it (s3rver) still get the
-   * HEAD check. Set false for servers that reject the header. Default true.
+   * HEAD check. Servers that answer it with 501 Not Implemented (Swift's
+   * s3api) get the write again without it, and not again. Set false to never
+   * send it. Default true.
    */
   conditionalWrites?: boolean;
   /** Reported as `capacity().totalBytes` (S3 itself can't tell). */
@@ -138,8 +140,9 @@ const COPY_CONCURRENCY = 4;
  * Create-only: a HEAD before reading the body (fails fast), plus
  * `If-None-Match: *` on the final PutObject / CopyObject /
  * CompleteMultipartUpload where `conditionalWrites` (atomic on servers that
- * honour it). On servers that ignore the header, two concurrent
- * create-only puts can both succeed (last writer wins) — documented race.
+ * honour it; Swift's s3api answers 501 and the driver then does without).
+ * On servers that ignore or refuse the header, two concurrent create-only
+ * puts can both succeed (last writer wins) — documented race.
  *
  * list: ListObjectsV2 (S3 lists in UTF-8 byte order, as the contract says)
  * plus one HEAD per returned item, 16 in flight, for the metadata that
@@ -161,7 +164,8 @@ export class S3Backend extends ObjectBackend {
   private readonly singlePutMaxBytes: number;
   private readonly partSize: number;
   private readonly queueSize: number;
-  private readonly conditionalWrites: boolean;
+  /** Turned off at the first 501 to a conditional write (see the option). */
+  private conditionalWrites: boolean;
   private readonly maxCopyObjectBytes: number;
 
   constructor(private readonly options: S3BackendOptions) {
@@ -333,9 +337,8 @@ export class S3Backend extends ObjectBackend {
         ContentMD5: Buffer.from(etag, 'hex').toString('base64'),
         ContentType: m.contentType,
         Metadata: this.toS3Metadata(m, etag),
-        ...(createOnly && this.conditionalWrites ? { IfNoneMatch: '*' } : {}),
       };
-      await this.call(key, () => this.client.send(new PutObjectCommand(input)));
+      await this.finalWrite(key, createOnly, (cond) => this.client.send(new PutObjectCommand({ ...input, ...cond })));
       return { key, size: data.length, etag, lastModified: new Date(), ...m };
     } catch (err) {
       // Reading has started: per contract a failure releases the body.
@@ -389,9 +392,8 @@ export class S3Backend extends ObjectBackend {
           MetadataDirective: 'REPLACE' as const,
           ContentType: m.contentType,
           Metadata: this.toS3Metadata(m, etag),
-          ...(createOnly && this.conditionalWrites ? { IfNoneMatch: '*' } : {}),
         };
-        await this.call(key, () => this.client.send(new CopyObjectCommand(input)));
+        await this.finalWrite(key, createOnly, (cond) => this.client.send(new CopyObjectCommand({ ...input, ...cond })));
       } else {
         await this.copyMultipart(key, staging, s3Key, size, m, etag, createOnly);
       }
@@ -442,9 +444,8 @@ export class S3Backend extends ObjectBackend {
         Key: s3Key,
         UploadId,
         MultipartUpload: { Parts: parts },
-        ...(createOnly && this.conditionalWrites ? { IfNoneMatch: '*' } : {}),
       };
-      await this.call(key, () => this.client.send(new CompleteMultipartUploadCommand(complete)));
+      await this.finalWrite(key, createOnly, (cond) => this.client.send(new CompleteMultipartUploadCommand({ ...complete, ...cond })));
     } catch (err) {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: s3Key, UploadId })).catch(() => undefined);
       throw err;
@@ -498,6 +499,23 @@ export class S3Backend extends ObjectBackend {
     } catch (err) {
       if (err instanceof ObjectNotFoundError) return false;
       throw err;
+    }
+  }
+
+  /**
+   * The write that makes the key appear, with `If-None-Match: *` when
+   * create-only and `conditionalWrites`; retried once without the header if
+   * the server says it does not implement it (the HEAD check before stays).
+   */
+  private async finalWrite(key: string, createOnly: boolean, send: (cond: { IfNoneMatch?: string }) => Promise<unknown>): Promise<void> {
+    const conditional = createOnly && this.conditionalWrites;
+    try {
+      await this.call(key, () => send(conditional ? { IfNoneMatch: '*' } : {}));
+    } catch (err) {
+      const cause = (err as { cause?: { name?: string; $metadata?: { httpStatusCode?: number } } }).cause;
+      if (!conditional || (cause?.name !== 'NotImplemented' && cause?.$metadata?.httpStatusCode !== 501)) throw err;
+      this.conditionalWrites = false;
+      await this.call(key, () => send({}));
     }
   }
 

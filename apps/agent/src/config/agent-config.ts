@@ -15,12 +15,18 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import type { BackendConfig, BackendKind } from '@mcos/backends';
 import { IsIdentifier, LOG_LEVEL_NAMES, type LogLevelName } from '@mcos/common';
 
-/** The agent's backend. `type` picks the driver; each driver reads only its own keys. */
+/**
+ * The agent's backend. `type` picks the driver; each driver reads only its
+ * own keys (flat, so that `MCOS__BACKEND__<KEY>` overrides any of them).
+ * Secrets (keys, passwords, connection strings) belong in the environment
+ * or a file only the agent can read.
+ */
 export class BackendSettings {
-  @IsIn(['fs', 's3'])
-  type: 'fs' | 's3' = 'fs';
+  @IsIn(['fs', 's3', 'swift', 'azure'])
+  type: BackendKind = 'fs';
 
   /** fs: directory of the objects; default `<dataDir>/objects`. */
   @IsOptional()
@@ -28,14 +34,16 @@ export class BackendSettings {
   @MinLength(1)
   root?: string;
 
-  /** s3: endpoint URL (absent for AWS itself). */
+  /** s3: endpoint URL (absent for AWS itself). azure: blob service URL (default https://<accountName>.blob.core.windows.net; Azurite: http://127.0.0.1:10000/devstoreaccount1). */
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   endpoint?: string;
 
-  @ValidateIf((o: BackendSettings) => o.type === 's3')
+  /** s3: region (default us-east-1). swift with keystone: catalog region of the object-store endpoint (default: any). */
+  @IsOptional()
   @IsString()
-  region?: string = 'us-east-1';
+  @MinLength(1)
+  region?: string;
 
   @ValidateIf((o: BackendSettings) => o.type === 's3')
   @IsString()
@@ -54,10 +62,152 @@ export class BackendSettings {
   @IsString()
   secretAccessKey?: string;
 
-  /** s3: key prefix inside the bucket, so several agents can share one bucket. */
+  /** s3, swift, azure: key prefix inside the bucket / container, so several agents can share one. */
   @IsOptional()
   @IsString()
   prefix?: string;
+
+  /** swift, azure: the container holding the objects (it must exist). */
+  @ValidateIf((o: BackendSettings) => o.type === 'swift' || o.type === 'azure')
+  @IsString()
+  @MinLength(1)
+  container?: string;
+
+  /** swift: TempAuth URL (e.g. http://host:8080/auth/v1.0) or Keystone v3 base (e.g. https://host:5000/v3). */
+  @ValidateIf((o: BackendSettings) => o.type === 'swift')
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  authUrl?: string;
+
+  /** swift: `tempauth` (v1.0, default) or `keystone` (v3 password). */
+  @IsOptional()
+  @IsIn(['tempauth', 'keystone'])
+  authType?: 'tempauth' | 'keystone';
+
+  /** swift: tempauth `account:user`, or the Keystone user name. */
+  @ValidateIf((o: BackendSettings) => o.type === 'swift')
+  @IsString()
+  @MinLength(1)
+  username?: string;
+
+  /** swift: tempauth key, or the Keystone password. */
+  @ValidateIf((o: BackendSettings) => o.type === 'swift')
+  @IsString()
+  @MinLength(1)
+  password?: string;
+
+  /** swift (keystone): the user's domain, default `Default`. */
+  @IsOptional()
+  @IsString()
+  userDomainName?: string;
+
+  /** swift (keystone): project scope by name (with `projectDomainName`, default `Default`) or by `projectId`. */
+  @ValidateIf((o: BackendSettings) => o.type === 'swift' && o.authType === 'keystone' && o.projectId === undefined)
+  @IsString()
+  @MinLength(1)
+  projectName?: string;
+
+  @IsOptional()
+  @IsString()
+  projectId?: string;
+
+  @IsOptional()
+  @IsString()
+  projectDomainName?: string;
+
+  /** swift (keystone): catalog interface, default `public`. */
+  @IsOptional()
+  @IsIn(['public', 'internal', 'admin'])
+  interface?: 'public' | 'internal' | 'admin';
+
+  /** swift: use this storage URL instead of the one auth returns. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  storageUrl?: string;
+
+  /** swift: container of large-object segments, default `<container>_segments`. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  segmentContainer?: string;
+
+  /** swift: largest plain object, the cluster's max_file_size (default 5 GiB); larger ones are stored as Static Large Objects. */
+  @IsOptional()
+  @IsInt()
+  @IsPositive()
+  maxObjectBytes?: number;
+
+  /** azure: a storage connection string; or `accountName` + `accountKey` (+ `endpoint`). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  connectionString?: string;
+
+  @ValidateIf((o: BackendSettings) => o.type === 'azure' && o.connectionString === undefined)
+  @IsString()
+  @MinLength(1)
+  accountName?: string;
+
+  @ValidateIf((o: BackendSettings) => o.type === 'azure' && o.connectionString === undefined)
+  @IsString()
+  @MinLength(1)
+  accountKey?: string;
+
+  /** The driver's options, from these validated settings; `defaultRoot` is the fs driver's default directory. */
+  toBackendConfig(defaultRoot: string): BackendConfig {
+    switch (this.type) {
+      case 'fs':
+        return { type: 'fs', root: this.root ?? defaultRoot };
+      case 's3':
+        return {
+          type: 's3',
+          endpoint: this.endpoint,
+          region: this.region ?? 'us-east-1',
+          bucket: this.bucket!,
+          forcePathStyle: this.forcePathStyle,
+          accessKeyId: this.accessKeyId!,
+          secretAccessKey: this.secretAccessKey!,
+          prefix: this.prefix,
+        };
+      case 'swift':
+        return {
+          type: 'swift',
+          auth:
+            this.authType === 'keystone'
+              ? {
+                  type: 'keystone',
+                  authUrl: this.authUrl!,
+                  username: this.username!,
+                  password: this.password!,
+                  userDomainName: this.userDomainName,
+                  projectName: this.projectName,
+                  projectId: this.projectId,
+                  projectDomainName: this.projectDomainName,
+                  region: this.region,
+                  interface: this.interface,
+                }
+              : { type: 'tempauth', authUrl: this.authUrl!, username: this.username!, password: this.password! },
+          container: this.container!,
+          prefix: this.prefix,
+          segmentContainer: this.segmentContainer,
+          maxObjectBytes: this.maxObjectBytes,
+          storageUrl: this.storageUrl,
+        };
+      case 'azure':
+        return {
+          type: 'azure',
+          connectionString: this.connectionString,
+          accountName: this.accountName,
+          accountKey: this.accountKey,
+          endpoint: this.endpoint,
+          container: this.container!,
+          prefix: this.prefix,
+        };
+      default: {
+        const unknown: never = this.type;
+        throw new TypeError(`unknown backend type ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
 }
 
 /** The background replicator (repair, handoffs, migration, tombstone reclaim). */

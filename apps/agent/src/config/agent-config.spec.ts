@@ -1,0 +1,62 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from '@mcos/common';
+
+import { AgentConfig } from './agent-config';
+
+const base = {
+  MCOS__NAME: 'agent-a',
+  MCOS__REGION: 'r1',
+  MCOS__CONTROLLER_URL: 'http://127.0.0.1:7000',
+  MCOS__JOIN_TOKEN: 'join-token-123',
+};
+
+function load(env: Record<string, string>): AgentConfig {
+  return loadConfig(AgentConfig, { env: { ...base, ...env } });
+}
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    load(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('AgentConfig backend settings', () => {
+  it('fs by default, under the data dir', () => {
+    expect(load({}).backend.toBackendConfig('/data/objects')).toEqual({ type: 'fs', root: '/data/objects' });
+  });
+
+  it('s3 keeps its us-east-1 default region', () => {
+    const sut = load({ MCOS__BACKEND__TYPE: 's3', MCOS__BACKEND__BUCKET: 'b', MCOS__BACKEND__ACCESS_KEY_ID: 'k', MCOS__BACKEND__SECRET_ACCESS_KEY: 's' });
+    expect(sut.backend.toBackendConfig('/x')).toMatchObject({ type: 's3', region: 'us-east-1', bucket: 'b' });
+  });
+
+  it('swift with tempauth (the default) and with keystone', () => {
+    const swift = { MCOS__BACKEND__TYPE: 'swift', MCOS__BACKEND__AUTH_URL: 'http://127.0.0.1:8080/auth/v1.0', MCOS__BACKEND__USERNAME: 'test:tester', MCOS__BACKEND__PASSWORD: 'testing', MCOS__BACKEND__CONTAINER: 'mcos' };
+    expect(load({ ...swift, MCOS__BACKEND__MAX_OBJECT_BYTES: '1048576' }).backend.toBackendConfig('/x')).toEqual({
+      type: 'swift',
+      auth: { type: 'tempauth', authUrl: 'http://127.0.0.1:8080/auth/v1.0', username: 'test:tester', password: 'testing' },
+      container: 'mcos',
+      maxObjectBytes: 1048576,
+    });
+    const keystone = { ...swift, MCOS__BACKEND__AUTH_TYPE: 'keystone', MCOS__BACKEND__AUTH_URL: 'https://keystone:5000/v3', MCOS__BACKEND__PROJECT_NAME: 'demo', MCOS__BACKEND__REGION: 'RegionOne' };
+    expect(load(keystone).backend.toBackendConfig('/x')).toMatchObject({
+      auth: { type: 'keystone', authUrl: 'https://keystone:5000/v3', username: 'test:tester', projectName: 'demo', region: 'RegionOne' },
+    });
+    expect(problems({ ...keystone, MCOS__BACKEND__PROJECT_NAME: '' })).toEqual(['backend.projectName must be longer than or equal to 1 characters']);
+    expect(problems({ MCOS__BACKEND__TYPE: 'swift' })).toEqual(expect.arrayContaining(['backend.container is required', 'backend.authUrl is required', 'backend.username is required', 'backend.password is required']));
+  });
+
+  it('azure with a connection string, or with account name and key', () => {
+    expect(load({ MCOS__BACKEND__TYPE: 'azure', MCOS__BACKEND__CONNECTION_STRING: 'UseDevelopmentStorage=true', MCOS__BACKEND__CONTAINER: 'c' }).backend.toBackendConfig('/x')).toMatchObject({
+      type: 'azure',
+      connectionString: 'UseDevelopmentStorage=true',
+      container: 'c',
+    });
+    expect(problems({ MCOS__BACKEND__TYPE: 'azure', MCOS__BACKEND__CONTAINER: 'c' })).toEqual(['backend.accountName is required', 'backend.accountKey is required']);
+    expect(problems({ MCOS__BACKEND__TYPE: 'tape' })).toEqual([expect.stringMatching(/^backend.type must be one of/)]);
+  });
+});

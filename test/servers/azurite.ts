@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+
+/** Azurite's well-known development account (published by Microsoft). */
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+/** A running Azurite blob service and how to reach it. */
+export interface AzuriteHandle {
+  /** Blob service URL, e.g. `http://127.0.0.1:PORT/devstoreaccount1`. */
+  endpoint: string;
+  accountName: string;
+  accountKey: string;
+  connectionString: string;
+  containers: string[];
+  port: number;
+  dir: string;
+  pid: number;
+  /** Stops exactly this process (SIGTERM: Azurite saves its state; SIGKILL after 10 s); removes the dir if it was made here. */
+  stop(): Promise<void>;
+}
+
+export interface StartAzuriteOptions {
+  /** Data directory; default a fresh temp dir, removed by `stop()`. Pass the same dir (and port) to restart. */
+  dir?: string;
+  /** Default: a free loopback port. */
+  port?: number;
+  /** Containers to create if missing; default `['mcos']`. */
+  containers?: string[];
+}
+
+const LAUNCHER = path.join(__dirname, 'azurite-launcher.cjs');
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * Spawns Azurite's blob service on 127.0.0.1 (telemetry off, API version
+ * check off) and resolves once it listens and the containers exist. The
+ * child holds an IPC channel and stops if this process dies.
+ */
+export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<AzuriteHandle> {
+  const ownDir = opts.dir === undefined;
+  const dir = opts.dir ?? (await mkdtemp(path.join(tmpdir(), 'mcos-azurite-')));
+  await mkdir(dir, { recursive: true });
+  const port = opts.port ?? (await freePort());
+  const args = [LAUNCHER, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir, '--silent', '--skipApiVersionCheck', '--disableTelemetry'];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  const containers = opts.containers ?? ['mcos'];
+  try {
+    await waitForListening(child);
+    const service = new BlobServiceClient(endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
+    for (const c of containers) await service.getContainerClient(c).createIfNotExists();
+  } catch (err) {
+    await kill(child, exited);
+    if (ownDir) await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return {
+    endpoint,
+    accountName: AZURITE_ACCOUNT,
+    accountKey: AZURITE_KEY,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};`,
+    containers,
+    port,
+    dir,
+    pid: child.pid as number,
+    async stop() {
+      await kill(child, exited);
+      if (ownDir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function waitForListening(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => fail(new Error(`Azurite did not start within ${START_TIMEOUT_MS} ms: ${out}${err}`)), START_TIMEOUT_MS);
+    const onExit = (code: number | null) => fail(new Error(`Azurite exited with ${code} before listening: ${out}${err}`));
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      child.stdout?.removeAllListeners('data');
+      child.off('exit', onExit);
+      reject(e);
+    };
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', onExit);
+    child.once('error', fail);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!/successfully listens on/.test(out)) return;
+      clearTimeout(timer);
+      child.stdout?.removeAllListeners('data');
+      child.off('exit', onExit);
+      resolve();
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function kill(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+  if (child.connected) child.disconnect();
+}

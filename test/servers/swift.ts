@@ -1,0 +1,146 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+/** A running Swift all-in-one (test/servers/swift-aio.py) and how to reach it. */
+export interface SwiftHandle {
+  /** TempAuth v1.0 URL: `GET` with X-Auth-User / X-Auth-Key. */
+  authUrl: string;
+  /** The account's storage URL (what auth answers). */
+  storageUrl: string;
+  /** The same proxy's S3 API (s3api): path-style, SigV4, region us-east-1. */
+  s3Endpoint: string;
+  /** TempAuth user `account:user`; also the S3 access key. */
+  user: string;
+  /** TempAuth key; also the S3 secret. */
+  key: string;
+  /** Containers created at start (also S3 buckets). */
+  containers: string[];
+  dir: string;
+  /** The supervisor's PID; it stops exactly its children (memcached, account, container, object, proxy). */
+  pid: number;
+  pids: Record<string, number>;
+  /** Stops the supervisor (SIGTERM, SIGKILL after 10 s) and removes the data dir if it was made here. */
+  stop(): Promise<void>;
+}
+
+export interface StartSwiftOptions {
+  /** Data directory; default a fresh temp dir, removed by `stop()`. */
+  dir?: string;
+  /** Proxy port; default any free loopback port. */
+  port?: number;
+  /** Containers to create; default `['mcos']`. */
+  containers?: string[];
+}
+
+/** Debian's python: a pyenv python on PATH lacks the swift module. */
+const PYTHON = '/usr/bin/python3';
+const SUPERVISOR = path.join(__dirname, 'swift-aio.py');
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+let unavailable: string | undefined | null = null;
+
+/**
+ * Why a Swift all-in-one cannot run on this machine (Debian packages
+ * `swift swift-proxy swift-account swift-container swift-object memcached`
+ * missing), or undefined when it can. Checked once, synchronously, so that a
+ * spec can choose between `describe` and `describe.skip` at load time.
+ */
+export function swiftUnavailableReason(): string | undefined {
+  if (unavailable !== null) return unavailable;
+  unavailable = undefined;
+  if (!existsSync(PYTHON)) unavailable = `${PYTHON} not found`;
+  else if (!existsSync('/usr/bin/memcached')) unavailable = 'memcached not installed (apt-get install memcached)';
+  else {
+    try {
+      execFileSync(PYTHON, ['-c', 'import swift.proxy.server, swift.account.server, swift.container.server, swift.obj.server'], {
+        stdio: 'pipe',
+        env: { ...process.env, EVENTLET_NO_GREENDNS: 'yes' },
+        timeout: 30_000,
+      });
+    } catch (err) {
+      const why = (err as { stderr?: Buffer }).stderr?.toString().trim().split('\n').pop() ?? String(err);
+      unavailable = `Swift servers not importable with ${PYTHON} (apt-get install swift swift-proxy swift-account swift-container swift-object memcached): ${why}`;
+    }
+  }
+  return unavailable;
+}
+
+/**
+ * Starts a single-node Swift (memcached + account, container, object and
+ * proxy servers with tempauth, s3api and slo) on free loopback ports and
+ * resolves once it answers auth and the containers exist. The supervisor
+ * and its children die with this process, so nothing outlives a crashed run.
+ */
+export async function startSwift(opts: StartSwiftOptions = {}): Promise<SwiftHandle> {
+  const reason = swiftUnavailableReason();
+  if (reason) throw new Error(`cannot start Swift: ${reason}`);
+  const ownDir = opts.dir === undefined;
+  const dir = opts.dir ?? (await mkdtemp(path.join(tmpdir(), 'mcos-swift-')));
+  const containers = opts.containers ?? ['mcos'];
+  const args = [SUPERVISOR, '--dir', dir, '--port', String(opts.port ?? 0), ...containers.flatMap((c) => ['--container', c])];
+  const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let ready: { authUrl: string; storageUrl: string; s3Endpoint: string; user: string; key: string; pids: Record<string, number> };
+  try {
+    ready = await readyLine(child);
+  } catch (err) {
+    await kill(child, exited);
+    if (ownDir) await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return {
+    ...ready,
+    containers,
+    dir,
+    pid: child.pid as number,
+    async stop() {
+      await kill(child, exited);
+      if (ownDir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function readyLine<T>(child: ChildProcess): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => fail(new Error(`Swift did not start within ${START_TIMEOUT_MS} ms: ${err}`)), START_TIMEOUT_MS);
+    const onExit = (code: number | null) => fail(new Error(`Swift supervisor exited with ${code} before it was ready: ${err}`));
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      child.stdout?.removeAllListeners('data');
+      child.off('exit', onExit);
+      reject(e);
+    };
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', onExit);
+    child.once('error', fail);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      clearTimeout(timer);
+      child.stdout?.removeAllListeners('data');
+      child.off('exit', onExit);
+      try {
+        resolve(JSON.parse(out.slice(0, nl)) as T);
+      } catch (e) {
+        reject(e as Error);
+      }
+    });
+  });
+}
+
+async function kill(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
