@@ -1,0 +1,424 @@
+/**
+ * Data-path benchmark: `npm run bench:data [-- --json] [-- --vs-swift]`.
+ *
+ * Starts its own controller + 3 fs agents on temp dirs and free loopback
+ * ports, a minimal node:http reference server, and a load generator in a
+ * separate process. Measures the agents' peak RSS during 1 GiB PUT and GET,
+ * 4 KiB PUT/GET at 16 in flight (ops/s, p50, p99) and one 256 MiB stream
+ * PUT/GET (MiB/s) for the options `single` and `standard` — each workload for
+ * a fixed time, the median of several runs — and the raw fs baseline in the
+ * same run; prints every figure with its ratio to the baseline and the
+ * issue's targets as met / missed. `--vs-swift` adds a local Swift
+ * all-in-one (test/servers/swift-aio.py). Docs: docs/performance.md.
+ *
+ * Options: --concurrency N (16), --duration S (3), --runs N (3),
+ * --warmup S (0.5), --objects N (128 objects to read), --big-mib N (256),
+ * --huge-mib N (1024), --cpu-prof DIR (profile the agents), --keep (keep
+ * the temp dir), --json (only JSON on stdout; progress goes to stderr).
+ */
+import { fork } from 'node:child_process';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BENCH_ADMIN, BenchCluster, type BenchAgent } from './data-cluster';
+import { LoadGenerator, type SmallResult, type SmallWorkload, type StreamResult } from './data-load';
+import { medianSmall, medianStream, printTable, ratiosOf, targetsOf, type DataBenchReport, type SystemFigures } from './data-report';
+import { startSwiftTarget, type SwiftTarget } from './data-swift';
+
+const KIB4 = 4096;
+const MIB = 2 ** 20;
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    'vs-swift': { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: '16' },
+    duration: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '0.5' },
+    objects: { type: 'string', default: '128' },
+    'big-mib': { type: 'string', default: '256' },
+    'huge-mib': { type: 'string', default: '1024' },
+    'cpu-prof': { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+
+function positive(name: string, raw: string | undefined): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number (got ${raw})`);
+  return n;
+}
+
+const opts = {
+  concurrency: Math.round(positive('concurrency', args.concurrency)),
+  durationSeconds: positive('duration', args.duration),
+  runs: Math.round(positive('runs', args.runs)),
+  warmupSeconds: Number(args.warmup) >= 0 ? Number(args.warmup) : 0.5,
+  objects: Math.round(positive('objects', args.objects)),
+  bigMiB: Math.round(positive('big-mib', args['big-mib'])),
+  hugeMiB: Math.round(positive('huge-mib', args['huge-mib'])),
+  vsSwift: args['vs-swift'] ?? false,
+  cpuProf: args['cpu-prof'] ? resolve(args['cpu-prof']) : undefined,
+};
+
+const note = (line: string): void => void process.stderr.write(`[bench:data] ${line}\n`);
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+/** Stops what this run started, newest first, once — also on Ctrl-C and on errors. */
+class Cleanup {
+  private readonly steps: (() => unknown)[] = [];
+  private running?: Promise<void>;
+  add(step: () => unknown): void {
+    this.steps.push(step);
+  }
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const step of this.steps.reverse()) {
+        try {
+          await step();
+        } catch (err) {
+          note(`cleanup: ${(err as Error).message}`);
+        }
+      }
+    })();
+    return this.running;
+  }
+}
+
+// ------------------------------------------------------------ MCOS user API
+
+interface Mcos {
+  agents: BenchAgent[];
+  token: string;
+}
+
+const auth = (m: Mcos) => ({ authorization: `Bearer ${m.token}` });
+const objectUrl = (agent: BenchAgent, container: string, name: string) => `${agent.url}/v1/containers/${container}/objects/${name}`;
+
+async function call(method: string, url: string, headers: Record<string, string>, body?: string | Buffer): Promise<{ status: number; text: string }> {
+  const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(60_000) });
+  return { status: res.status, text: await res.text() };
+}
+
+async function expectOk(what: string, p: Promise<{ status: number; text: string }>): Promise<string> {
+  const r = await p;
+  if (r.status < 200 || r.status >= 300) throw new Error(`${what}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+  return r.text;
+}
+
+async function login(agent: BenchAgent): Promise<string> {
+  const body = JSON.stringify(BENCH_ADMIN);
+  const text = await expectOk('login', call('POST', `${agent.url}/v1/auth/login`, { 'content-type': 'application/json' }, body));
+  return (JSON.parse(text) as { token: string }).token;
+}
+
+interface Stat {
+  state: string;
+  replicas: { service: string; state: string }[];
+}
+
+async function stat(m: Mcos, container: string, name: string): Promise<Stat> {
+  return JSON.parse(await expectOk(`stat ${name}`, call('GET', `${objectUrl(m.agents[0], container, name)}?stat`, auth(m)))) as Stat;
+}
+
+/** Waits until every replica of a standard object is written (W2 answers before the third). */
+async function waitCreated(m: Mcos, container: string, name: string): Promise<void> {
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(100)) {
+    if ((await stat(m, container, name)).state === 'CREATED') return;
+  }
+  throw new Error(`${name}: not on every replica after 120 s`);
+}
+
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+/**
+ * Names of 4 KiB objects of a `single` container whose one replica is on
+ * `holder`, chosen by their stat placement; `count` of them.
+ */
+async function namesHeldBy(m: Mcos, container: string, holder: string, count: number, prefix: string): Promise<string[]> {
+  const held: string[] = [];
+  const body = Buffer.alloc(KIB4, 7);
+  for (let batch = 0; held.length < count; batch++) {
+    if (batch > 20) throw new Error(`could not find ${count} names placed on ${holder}`);
+    const names = Array.from({ length: count * 3 }, (_, i) => `${prefix}-${batch}-${i}`);
+    await forEachLimited(names, 8, async (name) => {
+      await expectOk(`put ${name}`, call('PUT', objectUrl(m.agents[0], container, name), auth(m), body));
+      const s = await stat(m, container, name);
+      const holders = s.replicas.filter((r) => r.state === 'current').map((r) => r.service);
+      if (holders.length === 1 && holders[0] === holder && held.length < count) held.push(name);
+    });
+  }
+  return held;
+}
+
+async function putNames(m: Mcos, container: string, names: string[]): Promise<void> {
+  const body = Buffer.alloc(KIB4, 7);
+  await forEachLimited(names, 8, async (name) => {
+    await expectOk(`put ${name}`, call('PUT', objectUrl(m.agents[0], container, name), auth(m), body));
+  });
+}
+
+// ------------------------------------------------------------ memory
+
+function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Peak RSS (MB) of the given processes over `work`: the kernel's high-water
+ * mark, reset first (clear_refs 5), and VmRSS sampled every 50 ms in case the
+ * reset is not allowed; the highest process counts.
+ */
+async function peakRssMb(pids: number[], work: () => Promise<unknown>): Promise<number> {
+  for (const pid of pids) {
+    try {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    } catch {
+      // not allowed here: the samples still catch the peak (to within 50 ms)
+    }
+  }
+  let sampled = 0;
+  const timer = setInterval(() => {
+    for (const pid of pids) sampled = Math.max(sampled, statusKb(pid, 'VmRSS'));
+  }, 50);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  const hwm = Math.max(...pids.map((pid) => statusKb(pid, 'VmHWM')));
+  return Math.max(hwm, sampled) / 1024;
+}
+
+/** Forks data-reference-server.js on `dir`; resolves with its base URL and a stopper. */
+async function startReference(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS'));
+  const child = fork(join(__dirname, 'data-reference-server.js'), [dir], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(5_000)]);
+  };
+  const port = await Promise.race([
+    new Promise<number>((ok) => child.once('message', (m: { port: number }) => ok(m.port))),
+    exited.then(() => Promise.reject(new Error('the reference server exited at start'))),
+  ]).catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
+  return { url: `http://127.0.0.1:${port}`, stop };
+}
+
+// ------------------------------------------------------------ run
+
+let interrupted = false;
+
+async function main(): Promise<void> {
+  const cleanup = new Cleanup();
+  const stop = (signal: string) => {
+    interrupted = true;
+    note(`${signal}: stopping what the bench started`);
+    void cleanup.run().then(() => process.exit(130));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+
+  const root = mkdtempSync(join(tmpdir(), 'mcos-bench-data-'));
+  cleanup.add(() => (args.keep ? note(`kept ${root}`) : rmSync(root, { recursive: true, force: true })));
+  try {
+    const report = await measure(root, cleanup);
+    if (args.json) console.log(JSON.stringify(report, null, 2));
+    else printTable(report);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport> {
+  const { bsize, bavail } = statfsSync(root);
+  const freeGiB = (bsize * bavail) / 2 ** 30;
+  const needGiB = (3 * opts.hugeMiB + 7 * opts.bigMiB) / 1024 + 1;
+  note(`temp dir ${root} (${freeGiB.toFixed(1)} GiB free, about ${needGiB.toFixed(1)} GiB needed at the peak)`);
+  if (freeGiB < needGiB) throw new Error(`not enough free space in ${tmpdir()}: ${freeGiB.toFixed(1)} GiB, need ${needGiB.toFixed(1)}`);
+
+  if (opts.cpuProf) mkdirSync(opts.cpuProf, { recursive: true });
+  note('starting controller + 3 agents, the reference server and the load generator');
+  const cluster = await BenchCluster.start(join(root, 'cluster'), opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : []);
+  cleanup.add(() => cluster.stop());
+  const reference = await startReference(join(root, 'reference'));
+  cleanup.add(() => reference.stop());
+  const load = LoadGenerator.start();
+  cleanup.add(() => load.stop());
+  let swift: SwiftTarget | undefined;
+  let swiftSkipped: string | undefined;
+  if (opts.vsSwift) {
+    note('starting Swift');
+    const started = await startSwiftTarget(join(root, 'swift'));
+    if ('skipped' in started) {
+      swiftSkipped = started.skipped;
+      note(`Swift skipped: ${swiftSkipped}`);
+    } else {
+      swift = started;
+      cleanup.add(() => started.stop());
+    }
+  }
+
+  const [a1, a2] = cluster.agents;
+  const m: Mcos = { agents: cluster.agents, token: await login(a1) };
+  for (const option of ['single', 'standard']) {
+    const body = JSON.stringify({ option });
+    await expectOk(`container ${option}`, call('PUT', `${a1.url}/v1/containers/bench-${option}`, { ...auth(m), 'content-type': 'application/json' }, body));
+  }
+  const pids = cluster.agents.map((a) => a.process.pid);
+  const idleMb = Math.max(...pids.map((pid) => statusKb(pid, 'VmRSS'))) / 1024;
+  note('choosing object names by their ?stat placement');
+  const [bigSingle, hugeSingle] = await namesHeldBy(m, 'bench-single', a1.name, 2, 'big');
+  const big = opts.bigMiB * MIB;
+  const huge = opts.hugeMiB * MIB;
+  const stream = (op: 'put' | 'get' | 'write' | 'read', target: string, headers?: Record<string, string>, size = big) =>
+    load.run({ kind: 'stream', op, target, headers, size });
+
+  // First, on agents that have served little else yet (as in test/agent-memory.e2e-spec.ts):
+  // streaming must not grow them. What the small-object load adds is reported after it.
+  const beforeMb = Math.max(...pids.map((pid) => statusKb(pid, 'VmRSS'))) / 1024;
+  const rss: Record<string, { put1g: number; get1g: number }> = {};
+  for (const [option, name] of [['single', hugeSingle], ['standard', 'huge-object']] as const) {
+    note(`${opts.hugeMiB} MiB PUT and GET, ${option}: the agents' peak RSS`);
+    const url = objectUrl(a1, `bench-${option}`, name);
+    const put1g = await peakRssMb(pids, async () => {
+      await stream('put', url, auth(m), huge);
+      if (option === 'standard') await waitCreated(m, 'bench-standard', name);
+    });
+    const get1g = await peakRssMb(pids, () => stream('get', url, auth(m), huge));
+    rss[option] = { put1g, get1g };
+    await expectOk('delete', call('DELETE', url, auth(m)));
+  }
+
+  note('preparing the 4 KiB objects and files to read');
+  const held = await namesHeldBy(m, 'bench-single', a1.name, opts.objects, 'g4k');
+  const standardNames = Array.from({ length: opts.objects }, (_, i) => `s4k-${i}`);
+  await putNames(m, 'bench-standard', standardNames);
+  await waitCreated(m, 'bench-standard', standardNames[standardNames.length - 1]);
+  const baseDir = join(root, 'baseline');
+  mkdirSync(join(baseDir, 'read'), { recursive: true });
+  const baseFiles = Array.from({ length: opts.objects }, (_, i) => join(baseDir, 'read', `f${i}`));
+  for (const f of baseFiles) writeFileSync(f, Buffer.alloc(KIB4, 7));
+  const refNames = Array.from({ length: opts.objects }, (_, i) => `r4k-${i}`);
+  await forEachLimited(refNames, 8, async (n) => void (await expectOk('reference put', call('PUT', `${reference.url}/${n}`, {}, Buffer.alloc(KIB4, 7)))));
+  if (swift) await swift.prepare(opts.objects);
+
+  const small = (op: SmallWorkload['op'], targets: string[], headers?: Record<string, string>): SmallWorkload => ({
+    kind: 'small',
+    op,
+    targets,
+    headers,
+    size: KIB4,
+    concurrency: opts.concurrency,
+    warmupMs: opts.warmupSeconds * 1000,
+    durationMs: opts.durationSeconds * 1000,
+  });
+  const smallWorkloads: [string, SmallWorkload][] = [
+    ['baseline.put4k', small('write', [join(baseDir, 'small')])],
+    ['baseline.get4k', small('read', baseFiles)],
+    ['reference.put4k', small('put', [`${reference.url}/p4k-`])],
+    ['reference.get4k', small('get', refNames.map((n) => `${reference.url}/${n}`))],
+    ['single.put4k', small('put', [objectUrl(a1, 'bench-single', 'p4k-')], auth(m))],
+    ['single.get4k', small('get', held.map((n) => objectUrl(a1, 'bench-single', n)), auth(m))],
+    ['single.get4kPeer', small('get', held.map((n) => objectUrl(a2, 'bench-single', n)), auth(m))],
+    ['standard.put4k', small('put', [objectUrl(a1, 'bench-standard', 'p4k-')], auth(m))],
+    ['standard.get4k', small('get', standardNames.map((n) => objectUrl(a1, 'bench-standard', n)), auth(m))],
+  ];
+  if (swift) {
+    const sw = swift;
+    smallWorkloads.push(['swift.put4k', small('put', [sw.objectUrl('p4k-')], sw.headers)]);
+    smallWorkloads.push(['swift.get4k', small('get', sw.smallNames.map((n) => sw.objectUrl(n)), sw.headers)]);
+  }
+  // Rounds: every workload once per round, so that a slow spell of the machine hits all of them alike.
+  const smallRuns = new Map<string, SmallResult[]>();
+  for (let run = 1; run <= opts.runs; run++) {
+    for (const [name, w] of smallWorkloads) {
+      const r = await load.run(w);
+      note(`run ${run}/${opts.runs}: ${name.padEnd(17)} ${r.opsPerSec.toFixed(0).padStart(6)} ops/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  (${r.ops} ops in ${r.seconds.toFixed(2)} s)`);
+      smallRuns.set(name, [...(smallRuns.get(name) ?? []), r]);
+      // Let W2 writes finish their third replica (and the disk settle) before the next workload.
+      await sleep(name.includes('put') ? 1000 : 200);
+    }
+  }
+
+  const bigRuns = new Map<string, StreamResult[]>();
+  const record = (name: string, r: StreamResult) => {
+    note(`  ${name.padEnd(17)} ${r.mibPerSec.toFixed(0).padStart(6)} MiB/s`);
+    bigRuns.set(name, [...(bigRuns.get(name) ?? []), r]);
+  };
+  const bigStandard = 'big-object';
+  for (let run = 1; run <= opts.runs; run++) {
+    note(`run ${run}/${opts.runs}: ${opts.bigMiB} MiB streams`);
+    record('baseline.put256m', await stream('write', join(baseDir, 'big.bin')));
+    record('baseline.get256m', await stream('read', join(baseDir, 'big.bin')));
+    record('reference.put256m', await stream('put', `${reference.url}/big-object`));
+    record('reference.get256m', await stream('get', `${reference.url}/big-object`));
+    record('single.put256m', await stream('put', objectUrl(a1, 'bench-single', bigSingle), auth(m)));
+    record('single.get256m', await stream('get', objectUrl(a1, 'bench-single', bigSingle), auth(m)));
+    record('standard.put256m', await stream('put', objectUrl(a1, 'bench-standard', bigStandard), auth(m)));
+    await waitCreated(m, 'bench-standard', bigStandard);
+    record('standard.get256m', await stream('get', objectUrl(a1, 'bench-standard', bigStandard), auth(m)));
+    if (swift) {
+      record('swift.put256m', await stream('put', swift.objectUrl('big-object'), swift.headers));
+      record('swift.get256m', await stream('get', swift.objectUrl('big-object'), swift.headers));
+    }
+  }
+  rmSync(join(baseDir, 'big.bin'), { force: true });
+  rmSync(join(root, 'reference', 'objects', 'big-object'), { force: true });
+  await expectOk('delete', call('DELETE', objectUrl(a1, 'bench-single', bigSingle), auth(m)));
+  await expectOk('delete', call('DELETE', objectUrl(a1, 'bench-standard', bigStandard), auth(m)));
+  if (swift) await swift.remove('big-object');
+  const rssAfterMb = Math.max(...pids.map((pid) => statusKb(pid, 'VmRSS'))) / 1024;
+
+  const figures = (system: string, rssPeakMb: SystemFigures['rssPeakMb'], peer = true): SystemFigures => ({
+    put4k: medianSmall(smallRuns.get(`${system}.put4k`)!),
+    get4k: medianSmall(smallRuns.get(`${system}.get4k`)!),
+    ...(peer ? { get4kPeer: smallRuns.has(`${system}.get4kPeer`) ? medianSmall(smallRuns.get(`${system}.get4kPeer`)!) : null } : {}),
+    put256m: medianStream(bigRuns.get(`${system}.put256m`)!),
+    get256m: medianStream(bigRuns.get(`${system}.get256m`)!),
+    rssPeakMb,
+  });
+  const partial = {
+    single: figures('single', rss.single),
+    standard: figures('standard', rss.standard),
+    baseline: figures('baseline', null, false),
+    reference: figures('reference', null, false),
+    ...(opts.vsSwift ? { swift: swift ? figures('swift', null, false) : null } : {}),
+  };
+  const ratios = ratiosOf(partial);
+  return {
+    ...partial,
+    ...(swiftSkipped ? { swiftSkipped } : {}),
+    ratios,
+    targets: targetsOf({ ...partial, ratios }, opts),
+    agentRssMb: { idleAtStart: idleMb, beforeTransfers: beforeMb, afterWorkloads: rssAfterMb },
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      node: process.version,
+      os: `${process.platform} ${release()}`,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+    },
+    params: { ...opts, tmpDir: tmpdir(), cluster: 'controller + 3 agents, fs backends, one disk' },
+  };
+}
+
+main().catch((err: unknown) => {
+  // After Ctrl-C the children are gone and the run fails on purpose: the cleanup then exits with 130.
+  if (interrupted) return;
+  process.stderr.write(`bench:data failed: ${(err as Error)?.stack ?? err}\n`);
+  process.exit(1);
+});
