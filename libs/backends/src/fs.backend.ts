@@ -61,6 +61,7 @@ const FOOTER_BYTES = 4 + MAGIC.length;
 const TRAILER_VERSION = 1;
 const WRITE_BATCH_BYTES = 1024 * 1024;
 const TAIL_READ_BYTES = 4096;
+const READ_CHUNK_BYTES = 256 * 1024;
 const LIST_READ_CONCURRENCY = 32;
 const COMMIT_ATTEMPTS = 5;
 const DEFAULT_STALE_TEMP_MS = 60 * 60 * 1000;
@@ -367,7 +368,8 @@ export class FsBackend extends ObjectBackend {
         return { info, body: Readable.from([], { objectMode: false }) };
       }
       // autoClose: the handle closes when the body ends or is destroyed.
-      const body = fh.createReadStream({ start: span.start, end: span.end, autoClose: true });
+      // 256 KiB reads: large objects stream much faster than with the 64 KiB default, memory stays bounded.
+      const body = fh.createReadStream({ start: span.start, end: span.end, autoClose: true, highWaterMark: READ_CHUNK_BYTES });
       return range ? { info, body, range: span } : { info, body };
     } catch (err) {
       await fh.close().catch(() => undefined);

@@ -1,4 +1,5 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
+import { createPublicKey, KeyObject } from 'node:crypto';
 import { extractBearerToken, TokenClaims, UnauthorizedError, UnavailableError, verifyToken } from '@mcos/common';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
 
@@ -14,6 +15,11 @@ interface AuthedRequest {
  */
 @Injectable()
 export class UserAuthGuard implements CanActivate {
+  /** The parsed public key, re-parsed only when the map brings another one. */
+  private key?: { pem: string; object: KeyObject };
+  /** Tokens whose signature was already checked with `key`; expiry is still checked on every request. */
+  private readonly verified = new Map<string, TokenClaims>();
+
   constructor(private readonly map: ClusterMapService) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -22,10 +28,27 @@ export class UserAuthGuard implements CanActivate {
     if (!this.map.ready || !publicKey) throw new UnavailableError('cluster not ready: this agent holds no ring yet');
     const token = extractBearerToken(req.headers.authorization);
     if (!token) throw new UnauthorizedError('missing bearer token: log in with POST /v1/auth/login');
-    req.user = verifyToken(token, publicKey, Date.now());
+    req.user = this.verify(token, publicKey);
     return true;
   }
+
+  private verify(token: string, pem: string): TokenClaims {
+    if (this.key?.pem !== pem) {
+      this.key = { pem, object: createPublicKey(pem) };
+      this.verified.clear();
+    }
+    const now = Date.now();
+    const cached = this.verified.get(token);
+    if (cached && cached.exp * 1000 > now) return cached;
+    const claims = verifyToken(token, this.key.object, now);
+    if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
+  }
 }
+
+/** Verified tokens remembered (oldest forgotten first). */
+const VERIFIED_TOKENS_KEPT = 10_000;
 
 /** The account (user name) of the verified token. */
 export const Account = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {

@@ -138,7 +138,7 @@ export class ContainersService {
 
   private readPlan(): ReadPlan {
     const members = this.targets.members();
-    return { candidates: members, quorum: majority(members.length) };
+    return { candidates: members, homes: members.length, quorum: majority(members.length) };
   }
 }
 

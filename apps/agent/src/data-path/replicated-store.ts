@@ -18,6 +18,8 @@ export interface WritePlan {
 export interface ReadPlan {
   /** Services that may hold the key, most likely first (primaries, then previous holders, then handoffs). */
   candidates: string[];
+  /** How many of the first candidates are homes: they are asked first, nearest first, before any other. */
+  homes: number;
   /** How many answers to compare before trusting the newest (Rq). */
   quorum: number;
 }
@@ -66,7 +68,7 @@ export class ReplicatedStore {
    * fewer than `quorum` services could answer at all.
    */
   async statNewest(key: string, plan: ReadPlan): Promise<{ version: ReplicaVersion; holders: string[] } | undefined> {
-    const order = this.targets.byDistance(plan.candidates);
+    const order = this.order(plan);
     const answers: StatAnswer[] = [];
     let next = 0;
     const ask = async (service: string) => {
@@ -100,13 +102,18 @@ export class ReplicatedStore {
 
   /** Opens the newest version for reading; undefined when nobody holds the key. */
   async read(key: string, plan: ReadPlan, range?: ByteRange): Promise<(ReplicaRead & { servedBy: string }) | undefined> {
-    if (plan.quorum <= 1) return this.readFirst(key, this.targets.byDistance(plan.candidates), range);
+    if (plan.quorum <= 1) return this.readFirst(key, this.order(plan), range);
     const newest = await this.statNewest(key, plan);
     if (!newest) return undefined;
     if (newest.version.deleted) return { version: newest.version, body: Readable.from([]), servedBy: newest.holders[0] };
     const got = await this.readFirst(key, this.targets.byDistance(newest.holders), range, newest.version.timestamp);
     // The holders changed under us (a newer write or a repair): fall back to any candidate.
-    return got ?? this.readFirst(key, this.targets.byDistance(plan.candidates), range);
+    return got ?? this.readFirst(key, this.order(plan), range);
+  }
+
+  /** Homes nearest first, then the other candidates nearest first: a handoff that is close but likely empty never goes before a home. */
+  private order(plan: ReadPlan): string[] {
+    return [...this.targets.byDistance(plan.candidates.slice(0, plan.homes)), ...this.targets.byDistance(plan.candidates.slice(plan.homes))];
   }
 
   /** Every service's answer for a key (stat documents). */

@@ -315,5 +315,5 @@ function writePlan(p: Placement): WritePlan {
 
 function readPlan(p: Placement): ReadPlan {
   const candidates = [...p.primaries, ...p.previousHolders, ...p.handoffs.slice(0, p.replicas)];
-  return { candidates: [...new Set(candidates)], quorum: p.readQuorum };
+  return { candidates: [...new Set(candidates)], homes: p.primaries.length, quorum: p.readQuorum };
 }
