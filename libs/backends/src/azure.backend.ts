@@ -36,6 +36,7 @@ import {
   type NormalizedMeta,
 } from './backend-rules';
 import { BodyReader, sliceStream } from './body-reader';
+import { decodeHeaderValue, encodeHeaderValue, parseContentRange } from './header-encoding';
 import {
   ObjectBackend,
   type ByteRange,
@@ -526,29 +527,13 @@ function itemInfo(key: string, item: BlobItem): StoredObjectInfo {
 }
 
 /** Printable ASCII except `%` stays; every other UTF-8 byte becomes `%XX`; the empty string becomes `%`. */
+/** Azure drops empty metadata values, so an empty value is stored as EMPTY_VALUE. */
 function encodeMetaValue(value: string): string {
-  if (value === '') return EMPTY_VALUE;
-  let out = '';
-  for (const ch of value) {
-    const c = ch.codePointAt(0) as number;
-    if (c > 0x20 && c < 0x7f && c !== 0x25) out += ch;
-    else for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
+  return value === '' ? EMPTY_VALUE : encodeHeaderValue(value);
 }
 
 function decodeMetaValue(value: string): string {
-  if (value === EMPTY_VALUE) return '';
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value; // not ours (malformed escape): keep verbatim
-  }
-}
-
-function parseContentRange(header: string | undefined): { start: number; end: number; total: number } | undefined {
-  const m = header ? /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header.trim()) : null;
-  return m ? { start: Number(m[1]), end: Number(m[2]), total: Number(m[3]) } : undefined;
+  return value === EMPTY_VALUE ? '' : decodeHeaderValue(value);
 }
 
 function mapAzureError(err: unknown, key: string, createOnly: boolean): BackendError {

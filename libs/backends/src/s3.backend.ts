@@ -44,6 +44,7 @@ import {
   type NormalizedMeta,
 } from './backend-rules';
 import { BodyReader, sliceStream } from './body-reader';
+import { decodeHeaderValue, encodeHeaderValue, parseContentRange } from './header-encoding';
 import {
   ObjectBackend,
   type ByteRange,
@@ -534,8 +535,8 @@ export class S3Backend extends ObjectBackend {
 
   private toS3Metadata(m: NormalizedMeta, etag: string): Record<string, string> {
     const out: Record<string, string> = { [MD5_META]: etag };
-    for (const [k, v] of Object.entries(m.userMeta)) out[USER_META + k] = encodeMetaValue(v);
-    for (const [k, v] of Object.entries(m.systemMeta)) out[SYSTEM_META + k] = encodeMetaValue(v);
+    for (const [k, v] of Object.entries(m.userMeta)) out[USER_META + k] = encodeHeaderValue(v);
+    for (const [k, v] of Object.entries(m.systemMeta)) out[SYSTEM_META + k] = encodeHeaderValue(v);
     return out;
   }
 
@@ -554,8 +555,8 @@ export class S3Backend extends ObjectBackend {
     for (const [rawName, value] of Object.entries(res.Metadata ?? {})) {
       const name = rawName.toLowerCase();
       if (name === MD5_META) md5 = value;
-      else if (name.startsWith(USER_META)) userMeta[name.slice(USER_META.length)] = decodeMetaValue(value);
-      else if (name.startsWith(SYSTEM_META)) systemMeta[name.slice(SYSTEM_META.length)] = decodeMetaValue(value);
+      else if (name.startsWith(USER_META)) userMeta[name.slice(USER_META.length)] = decodeHeaderValue(value);
+      else if (name.startsWith(SYSTEM_META)) systemMeta[name.slice(SYSTEM_META.length)] = decodeHeaderValue(value);
       // anything else was not written by MCOS: ignored
     }
     return {
@@ -572,29 +573,6 @@ export class S3Backend extends ObjectBackend {
 }
 
 /** Printable ASCII except `%` stays; every other UTF-8 byte becomes `%XX` (so `decodeURIComponent` reverses it). */
-function encodeMetaValue(value: string): string {
-  let out = '';
-  for (const ch of value) {
-    const c = ch.codePointAt(0) as number;
-    if (c > 0x20 && c < 0x7f && c !== 0x25) out += ch;
-    else for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-function decodeMetaValue(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value; // not ours (malformed escape): keep verbatim
-  }
-}
-
-function parseContentRange(header: string | undefined): { start: number; end: number; total: number } | undefined {
-  const m = header ? /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header.trim()) : null;
-  return m ? { start: Number(m[1]), end: Number(m[2]), total: Number(m[3]) } : undefined;
-}
-
 function mapS3Error(err: unknown, key: string): BackendError {
   if (err instanceof BackendError) return err;
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;

@@ -26,6 +26,7 @@ import {
   type NormalizedMeta,
 } from './backend-rules';
 import { BodyReader, sliceStream } from './body-reader';
+import { decodeHeaderValue, encodeHeaderValue, parseContentRange } from './header-encoding';
 import {
   ObjectBackend,
   type ByteRange,
@@ -882,11 +883,6 @@ function lastModifiedOf(headers: http.IncomingHttpHeaders): Date {
   return Number.isFinite(t) ? new Date(t) : new Date();
 }
 
-function parseContentRange(v: string | undefined): { start: number; end: number; total: number } | undefined {
-  const m = v ? /^bytes (\d+)-(\d+)\/(\d+)$/.exec(v.trim()) : null;
-  return m ? { start: Number(m[1]), end: Number(m[2]), total: Number(m[3]) } : undefined;
-}
-
 function infoFrom(key: string, headers: http.IncomingHttpHeaders, size: number): StoredObjectInfo {
   const pieces = { [USER_META]: new Map<string, string[]>(), [SYSTEM_META]: new Map<string, string[]>() };
   let md5: string | undefined;
@@ -906,7 +902,7 @@ function infoFrom(key: string, headers: http.IncomingHttpHeaders, size: number):
   }
   const join = (map: Map<string, string[]>): Record<string, string> => {
     const out: Record<string, string> = {};
-    for (const [name, list] of [...map].sort(([a], [b]) => compareKeys(a, b))) out[name] = decodeMetaValue(list.join(''));
+    for (const [name, list] of [...map].sort(([a], [b]) => compareKeys(a, b))) out[name] = decodeHeaderValue(list.join(''));
     return out;
   };
   return {
@@ -928,7 +924,7 @@ function encodeMetaHeaders(m: NormalizedMeta): Record<string, string> {
   let count = 2;
   const add = (ns: string, map: Record<string, string>) => {
     for (const [name, value] of Object.entries(map)) {
-      const encoded = encodeMetaValue(value);
+      const encoded = encodeHeaderValue(value);
       const pieces = Math.max(1, Math.ceil(encoded.length / SWIFT_META_VALUE_MAX));
       for (let i = 0; i < pieces; i++) {
         const metaName = `${ns}${i === 0 ? '' : i}-${name}`;
@@ -949,24 +945,6 @@ function encodeMetaHeaders(m: NormalizedMeta): Record<string, string> {
 }
 
 /** Printable ASCII except `%` stays; every other UTF-8 byte becomes `%XX` (so `decodeURIComponent` reverses it). */
-function encodeMetaValue(value: string): string {
-  let out = '';
-  for (const ch of value) {
-    const c = ch.codePointAt(0) as number;
-    if (c > 0x20 && c < 0x7f && c !== 0x25) out += ch;
-    else for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-function decodeMetaValue(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value; // not ours (malformed escape): keep verbatim
-  }
-}
-
 function authError(err: SwiftHttpError): BackendError {
   return new BackendUnavailableError(`swift auth refused: ${err.message}`, { cause: err });
 }
