@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { freePort } from '../support/ports';
+import { stopChild, waitForReady } from './child-server';
 
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 
@@ -54,11 +55,11 @@ export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<Azur
   const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   const containers = opts.containers ?? ['mcos'];
   try {
-    await waitForListening(child);
+    await waitForReady(child, 'Azurite', START_TIMEOUT_MS, (out) => (/successfully listens on/.test(out) ? true : undefined));
     const service = new BlobServiceClient(endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
     for (const c of containers) await service.getContainerClient(c).createIfNotExists();
   } catch (err) {
-    await kill(child, exited);
+    await stopChild(child, exited, STOP_TIMEOUT_MS);
     if (ownDir) await rm(dir, { recursive: true, force: true });
     throw err;
   }
@@ -74,54 +75,9 @@ export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<Azur
     dir,
     pid: child.pid as number,
     async stop() {
-      await kill(child, exited);
+      await stopChild(child, exited, STOP_TIMEOUT_MS);
       if (ownDir) await rm(dir, { recursive: true, force: true });
     },
   };
 }
 
-function waitForListening(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => fail(new Error(`Azurite did not start within ${START_TIMEOUT_MS} ms: ${out}${err}`)), START_TIMEOUT_MS);
-    const onExit = (code: number | null) => fail(new Error(`Azurite exited with ${code} before listening: ${out}${err}`));
-    const fail = (e: Error) => {
-      clearTimeout(timer);
-      child.stdout?.removeAllListeners('data');
-      child.off('exit', onExit);
-      reject(e);
-    };
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', onExit);
-    child.once('error', fail);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!/successfully listens on/.test(out)) return;
-      clearTimeout(timer);
-      child.stdout?.removeAllListeners('data');
-      child.off('exit', onExit);
-      resolve();
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function kill(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-  if (child.connected) child.disconnect();
-}

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { firstJsonLine, stopChild, waitForReady } from './child-server';
 
 /** A running s3rver child process and how to reach it. */
 export interface S3rverHandle {
@@ -47,9 +48,9 @@ export async function startS3rver(opts: StartS3rverOptions = {}): Promise<S3rver
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let ready: { address: string; port: number };
   try {
-    ready = await waitForReadyLine(child);
+    ready = await waitForReady(child, 's3rver', START_TIMEOUT_MS, firstJsonLine<{ address: string; port: number }>);
   } catch (err) {
-    await kill(child, exited);
+    await stopChild(child, exited, STOP_TIMEOUT_MS);
     if (ownDir) await rm(dir, { recursive: true, force: true });
     throw err;
   }
@@ -65,48 +66,9 @@ export async function startS3rver(opts: StartS3rverOptions = {}): Promise<S3rver
     dir,
     pid: child.pid as number,
     async stop() {
-      await kill(child, exited);
+      await stopChild(child, exited, STOP_TIMEOUT_MS);
       if (ownDir) await rm(dir, { recursive: true, force: true });
     },
   };
 }
 
-function waitForReadyLine(child: ChildProcess): Promise<{ address: string; port: number }> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => fail(new Error(`s3rver did not start within ${START_TIMEOUT_MS} ms: ${err}`)), START_TIMEOUT_MS);
-    const onExit = (code: number | null) => fail(new Error(`s3rver exited with ${code} before listening: ${err}`));
-    const fail = (e: Error) => {
-      clearTimeout(timer);
-      child.stdout?.removeAllListeners('data');
-      child.off('exit', onExit);
-      reject(e);
-    };
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', onExit);
-    child.once('error', fail);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      clearTimeout(timer);
-      child.stdout?.removeAllListeners('data');
-      child.off('exit', onExit);
-      try {
-        resolve(JSON.parse(out.slice(0, nl)) as { address: string; port: number });
-      } catch (e) {
-        reject(e as Error);
-      }
-    });
-  });
-}
-
-async function kill(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-  if (child.connected) child.disconnect();
-}

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { firstJsonLine, stopChild, waitForReady } from './child-server';
 
 /** A running Swift all-in-one (test/servers/swift-aio.py) and how to reach it. */
 export interface SwiftHandle {
@@ -84,11 +85,12 @@ export async function startSwift(opts: StartSwiftOptions = {}): Promise<SwiftHan
   const args = [SUPERVISOR, '--dir', dir, '--port', String(opts.port ?? 0), ...containers.flatMap((c) => ['--container', c])];
   const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let ready: { authUrl: string; storageUrl: string; s3Endpoint: string; user: string; key: string; pids: Record<string, number> };
+  type Ready = { authUrl: string; storageUrl: string; s3Endpoint: string; user: string; key: string; pids: Record<string, number> };
+  let ready: Ready;
   try {
-    ready = await readyLine(child);
+    ready = await waitForReady(child, 'Swift', START_TIMEOUT_MS, firstJsonLine<Ready>);
   } catch (err) {
-    await kill(child, exited);
+    await stopChild(child, exited, STOP_TIMEOUT_MS);
     if (ownDir) await rm(dir, { recursive: true, force: true });
     throw err;
   }
@@ -100,47 +102,9 @@ export async function startSwift(opts: StartSwiftOptions = {}): Promise<SwiftHan
     dir,
     pid: child.pid as number,
     async stop() {
-      await kill(child, exited);
+      await stopChild(child, exited, STOP_TIMEOUT_MS);
       if (ownDir) await rm(dir, { recursive: true, force: true });
     },
   };
 }
 
-function readyLine<T>(child: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => fail(new Error(`Swift did not start within ${START_TIMEOUT_MS} ms: ${err}`)), START_TIMEOUT_MS);
-    const onExit = (code: number | null) => fail(new Error(`Swift supervisor exited with ${code} before it was ready: ${err}`));
-    const fail = (e: Error) => {
-      clearTimeout(timer);
-      child.stdout?.removeAllListeners('data');
-      child.off('exit', onExit);
-      reject(e);
-    };
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', onExit);
-    child.once('error', fail);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      clearTimeout(timer);
-      child.stdout?.removeAllListeners('data');
-      child.off('exit', onExit);
-      try {
-        resolve(JSON.parse(out.slice(0, nl)) as T);
-      } catch (e) {
-        reject(e as Error);
-      }
-    });
-  });
-}
-
-async function kill(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-}

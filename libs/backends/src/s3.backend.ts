@@ -513,8 +513,9 @@ export class S3Backend extends ObjectBackend {
     try {
       await this.call(key, () => send(conditional ? { IfNoneMatch: '*' } : {}));
     } catch (err) {
-      const cause = (err as { cause?: { name?: string; $metadata?: { httpStatusCode?: number } } }).cause;
-      if (!conditional || (cause?.name !== 'NotImplemented' && cause?.$metadata?.httpStatusCode !== 501)) throw err;
+      // 501: the server does not do conditional writes (Swift 2.30's s3api).
+      const cause = (err as { cause?: { $metadata?: { httpStatusCode?: number } } }).cause;
+      if (!conditional || cause?.$metadata?.httpStatusCode !== 501) throw err;
       this.conditionalWrites = false;
       await this.call(key, () => send({}));
     }
