@@ -286,7 +286,7 @@ export class AzureBackend extends ObjectBackend {
     if (createOnly && (await this.exists(key, blob))) throw new PreconditionFailedError(key);
     const conditions = createOnly ? { ifNoneMatch: '*' } : undefined;
 
-    const reader = new BodyReader(body, opts?.size);
+    const reader = new BodyReader(body, opts?.size, opts?.knownMd5);
     const chunks = reader.chunks();
     try {
       const first: Buffer[] = [];

@@ -17,6 +17,25 @@ describe('BodyReader', () => {
     expect(sut.etag()).toBe(md5Of('hello world'));
   });
 
+  it('records a known MD5 instead of hashing, once the body has ended', async () => {
+    // Not the MD5 of these bytes: proves the reader takes the caller's digest rather than computing one.
+    const given = md5Of('something else');
+    let settle!: (md5: string) => void;
+    const known = new Promise<string>((resolve) => (settle = resolve));
+    const sut = new BodyReader(chunks('hello'), 5, known);
+    const iteration = readAll(Readable.from(sut.chunks()));
+    setTimeout(() => settle(given), 20);
+    await expect(iteration).resolves.toEqual(Buffer.from('hello'));
+    expect(sut.etag()).toBe(given);
+  });
+
+  it('fails the body when the known MD5 is rejected or malformed', async () => {
+    const rejected = new BodyReader(chunks('x'), 1, Promise.reject(new Error('client went away')));
+    await expect(readAll(Readable.from(rejected.chunks()))).rejects.toBeInstanceOf(BodyStreamError);
+    const malformed = new BodyReader(chunks('x'), 1, Promise.resolve('NOT-A-DIGEST'));
+    await expect(readAll(Readable.from(malformed.chunks()))).rejects.toBeInstanceOf(BodyStreamError);
+  });
+
   it('wraps a failure of the body, not one of the consumer', async () => {
     const failing = new BodyReader(
       Readable.from(

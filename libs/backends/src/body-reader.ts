@@ -4,7 +4,8 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { BodyStreamError } from './backend.errors';
 
 /**
- * Reads a `put` body once, computing MD5 and length on the way, and tells
+ * Reads a `put` body once, computing MD5 and length on the way (or taking
+ * the MD5 from the caller, see `PutOptions.knownMd5`), and tells
  * the body's own failures (→ `BodyStreamError`) apart from the driver's
  * write failures: only errors raised while pulling from the body are
  * wrapped; whatever the consumer's loop throws passes through untouched
@@ -15,10 +16,12 @@ export class BodyReader {
   private count = 0;
   private done = false;
   private exhausted = false;
+  private givenMd5?: string;
 
   constructor(
     private readonly body: Readable,
     private readonly expectedSize?: number,
+    private readonly knownMd5?: PromiseLike<string>,
   ) {}
 
   get bytes(): number {
@@ -28,7 +31,7 @@ export class BodyReader {
   /** Lower-case hex MD5; only valid after `chunks()` completed. */
   etag(): string {
     if (!this.done) throw new Error('BodyReader.etag() before the body was fully read');
-    return this.md5.digest('hex');
+    return this.givenMd5 ?? this.md5.digest('hex');
   }
 
   async *chunks(): AsyncGenerator<Buffer> {
@@ -50,7 +53,7 @@ export class BodyReader {
         if (this.expectedSize !== undefined && this.count > this.expectedSize) {
           throw new BodyStreamError(`body is longer than the announced ${this.expectedSize} bytes`);
         }
-        this.md5.update(chunk);
+        if (this.knownMd5 === undefined) this.md5.update(chunk);
         yield chunk;
       }
     } finally {
@@ -59,6 +62,14 @@ export class BodyReader {
     }
     if (this.expectedSize !== undefined && this.count !== this.expectedSize) {
       throw new BodyStreamError(`body ended after ${this.count} bytes, ${this.expectedSize} announced`);
+    }
+    if (this.knownMd5 !== undefined) {
+      try {
+        this.givenMd5 = await this.knownMd5;
+      } catch (err) {
+        throw new BodyStreamError(`body failed: ${(err as Error)?.message ?? err}`, { cause: err });
+      }
+      if (!/^[0-9a-f]{32}$/.test(this.givenMd5)) throw new BodyStreamError(`known MD5 ${JSON.stringify(this.givenMd5)} is not lower-case hex`);
     }
     this.done = true;
   }

@@ -28,6 +28,15 @@ export interface PutOptions {
   ifNoneMatch?: boolean;
   /** Announced body length; if the stream yields another length the put fails with `BodyStreamError`. */
   size?: number;
+  /**
+   * The MD5 (lower-case hex) of exactly the bytes `body` yields, when the
+   * caller hashes them itself on the way (the agent's fan-out does, for the
+   * ETag it checks every replica against): the driver then records it
+   * instead of hashing the same bytes a second time. It must settle once the
+   * body has ended; a rejection fails the put with `BodyStreamError`. Never
+   * pass a digest of anything but these very bytes: the driver trusts it.
+   */
+  knownMd5?: PromiseLike<string>;
 }
 
 /** What a backend knows about one stored object. */

@@ -316,7 +316,7 @@ export class S3Backend extends ObjectBackend {
     const s3Key = this.prefix + key;
     if (createOnly && (await this.exists(s3Key, key))) throw new PreconditionFailedError(key);
 
-    const reader = new BodyReader(body, opts?.size);
+    const reader = new BodyReader(body, opts?.size, opts?.knownMd5);
     const chunks = reader.chunks();
     try {
       const first: Buffer[] = [];

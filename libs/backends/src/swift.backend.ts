@@ -348,7 +348,7 @@ export class SwiftBackend extends ObjectBackend {
     // Segments of the version being replaced, read before it is gone.
     const oldSegments = previous?.slo ? await this.manifestSegments(key).catch(() => []) : [];
 
-    const reader = new BodyReader(body, opts?.size);
+    const reader = new BodyReader(body, opts?.size, opts?.knownMd5);
     const chunks = reader.chunks();
     let info: StoredObjectInfo;
     try {

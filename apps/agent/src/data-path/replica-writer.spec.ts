@@ -10,11 +10,12 @@ import { ReplicaWriter } from './replica-writer';
 class FakeTarget implements ReplicaTarget {
   readonly isLocal = false;
   stored?: Buffer;
+  knownMd5?: string;
   constructor(
     readonly service: string,
     private readonly behaviour: { fail?: boolean; delayMs?: number } = {},
   ) {}
-  async write(_key: string, version: OutgoingVersion, body: Readable): Promise<ReplicaWriteResult> {
+  async write(_key: string, version: OutgoingVersion, body: Readable, knownMd5?: PromiseLike<string>): Promise<ReplicaWriteResult> {
     const chunks: Buffer[] = [];
     for await (const c of body) {
       if (this.behaviour.fail) throw new Error(`${this.service} is down`);
@@ -23,6 +24,7 @@ class FakeTarget implements ReplicaTarget {
     if (this.behaviour.fail) throw new Error(`${this.service} is down`);
     if (this.behaviour.delayMs) await new Promise((r) => setTimeout(r, this.behaviour.delayMs));
     this.stored = Buffer.concat(chunks);
+    this.knownMd5 = await knownMd5;
     const etag = createHash('md5').update(this.stored).digest('hex');
     return { applied: true, held: { ...version, size: this.stored.length, etag } as ReplicaVersion };
   }
@@ -53,6 +55,15 @@ describe('ReplicaWriter', () => {
     const all = await r.allSettled;
     expect(all.every((o) => o.ok)).toBe(true);
     expect(targets[2].stored?.equals(data)).toBe(true);
+  });
+
+  it('hands every target the MD5 it computed on the way, for large streamed bodies too', async () => {
+    const data = Buffer.alloc(3 << 20, 9);
+    const targets = [new FakeTarget('a'), new FakeTarget('b')];
+    const r = await sut.write({ key: 'k', version: version(undefined), body: body(data), targets, spares: [], quorum: 2 });
+    const md5 = createHash('md5').update(data).digest('hex');
+    expect(r.etag).toBe(md5);
+    expect(targets.map((t) => t.knownMd5)).toEqual([md5, md5]);
   });
 
   it('replaces a failed target with a spare when the body can be replayed', async () => {

@@ -29,7 +29,8 @@ export const REPLAYABLE_BODY_BYTES = 1 << 20;
  * A target that fails is replaced by the next spare (a handoff) when the body
  * is small enough to replay; large bodies are never buffered, and the
  * replicator later brings the replicas that are missing. The MD5 is computed
- * once on the way, and each target's stored etag must match it.
+ * once on the way, and each target's stored etag must match it; this agent's
+ * own replica records that same digest rather than hashing the bytes twice.
  */
 export class ReplicaWriter {
   private readonly logger = new Logger(ReplicaWriter.name);
@@ -47,11 +48,15 @@ export class ReplicaWriter {
     const replay =
       version.size !== undefined && version.size <= REPLAYABLE_BODY_BYTES ? await readAll(args.body) : undefined;
     const split = fanOut(replay ? bufferStream(replay) : args.body, targets.length);
+    // A local replica takes this digest instead of hashing the same bytes again (a spare's
+    // replay carries the same bytes, so the same digest).
+    const md5OfBody = split.digest.then((d) => d.md5);
+    md5OfBody.catch(() => undefined);
     const outcomes: ReplicaOutcome[] = [];
 
     const attempt = async (target: ReplicaTarget, body: Readable, branch?: number): Promise<ReplicaOutcome> => {
       try {
-        const result = await target.write(key, version, body);
+        const result = await target.write(key, version, body, md5OfBody);
         const { md5 } = await split.digest;
         if (result.applied && result.held.etag !== md5 && !version.deleted) {
           throw new Error(`stored MD5 ${result.held.etag}, expected ${md5}`);

@@ -46,6 +46,14 @@ describe('LocalReplicaTarget on a real fs backend', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("records the caller's MD5 of the body instead of hashing it again", async () => {
+    const md5 = '0123456789abcdef0123456789abcdef';
+    const r = await sut.write(KEY, { ...version(10), size: 5 }, body('hello'), Promise.resolve(md5));
+    expect(r.held.etag).toBe(md5);
+    expect((await backend.head(KEY)).etag).toBe(md5);
+    expect(index.get(KEY)?.etag).toBe(md5);
+  });
+
   it('stores a version with its metadata and indexes it', async () => {
     const r = await sut.write(KEY, version(10), body('hello'));
     expect(r.applied).toBe(true);

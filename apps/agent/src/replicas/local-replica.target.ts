@@ -29,7 +29,7 @@ export class LocalReplicaTarget implements ReplicaTarget {
     private readonly index: ObjectIndexRepository,
   ) {}
 
-  async write(key: string, version: OutgoingVersion, body: Readable): Promise<ReplicaWriteResult> {
+  async write(key: string, version: OutgoingVersion, body: Readable, knownMd5?: PromiseLike<string>): Promise<ReplicaWriteResult> {
     return this.lock.run(key, async () => {
       const held = this.index.get(key);
       const newer = held && held.timestamp >= version.timestamp ? await this.versionOf(key, held) : undefined;
@@ -50,7 +50,7 @@ export class LocalReplicaTarget implements ReplicaTarget {
             [SYS.option]: version.option,
           },
         },
-        { size: version.deleted ? 0 : version.size },
+        version.deleted ? { size: 0 } : { size: version.size, knownMd5 },
       );
       if (version.deleted) body.resume();
       const stored = versionFromInfo(info);

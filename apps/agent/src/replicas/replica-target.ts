@@ -18,8 +18,13 @@ export interface ReplicaRead {
 export interface ReplicaTarget {
   readonly service: string;
   readonly isLocal: boolean;
-  /** Stores `version` unless the target holds this version or a newer one (then drains the body). */
-  write(key: string, version: OutgoingVersion, body: Readable): Promise<ReplicaWriteResult>;
+  /**
+   * Stores `version` unless the target holds this version or a newer one (then drains the body).
+   * `knownMd5`: the MD5 of `body`'s bytes as the caller computes it on the way; a local target
+   * records it instead of hashing the bytes again, a peer ignores it (it hashes what arrives:
+   * that is the check of the transfer).
+   */
+  write(key: string, version: OutgoingVersion, body: Readable, knownMd5?: PromiseLike<string>): Promise<ReplicaWriteResult>;
   stat(key: string): Promise<ReplicaVersion | undefined>;
   read(key: string, range?: ByteRange): Promise<ReplicaRead | undefined>;
   /** Drops exactly this version; false when the target holds another (or none). */
