@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { FsBackend, ObjectBackend, ObjectNotFoundError, S3Backend } from '@mcos/backends';
+import { FsBackend, ObjectBackend, ObjectNotFoundError, createBackend } from '@mcos/backends';
 import { signToken } from '@mcos/common';
 import { Ring } from '@mcos/ring';
 import { startS3rver } from './servers/s3rver';
@@ -61,7 +61,7 @@ describe('agent data path (controller + 3 fs agents + 1 s3 agent)', () => {
     agents.push(await AgentProcess.start({ name: 's3-1', region: 'region-4', controllerUrl: controller.url, dir: join(dir, 's3-1'), backend: s3Backend }));
     await Promise.all(agents.map((a) => a.waitUntilServing()));
     for (const a of agents.slice(0, 3)) backends.set(a.name, new FsBackend({ root: a.fsRoot }));
-    backends.set('s3-1', new S3Backend({ endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, prefix: 'mcos/' }));
+    backends.set('s3-1', createBackend({ type: 's3', endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, prefix: 'mcos/' }));
     admin = await UserClient.login(agents[0].url, TEST_ADMIN.username, TEST_ADMIN.password);
   });
 

@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AzureBackend, FsBackend, ObjectNotFoundError, S3Backend, SwiftBackend, type ObjectBackend } from '@mcos/backends';
+import { FsBackend, ObjectNotFoundError, createBackend, type ObjectBackend } from '@mcos/backends';
 import { Ring } from '@mcos/ring';
 import { startAzurite, type AzuriteHandle } from './servers/azurite';
 import { startS3rver, type S3rverHandle } from './servers/s3rver';
@@ -71,9 +71,9 @@ if (unavailable) process.stdout.write(`mixed-cluster.e2e-spec: SKIPPED, no Swift
     }
     await Promise.all(agents.map((a) => a.waitUntilServing()));
     backends.set('fs', new FsBackend({ root: agents[0].fsRoot }));
-    backends.set('s3', new S3Backend({ ...settings.s3, maxAttempts: 1 }));
-    backends.set('swift', new SwiftBackend({ auth: { type: 'tempauth', authUrl: swift.authUrl, username: swift.user, password: swift.key }, container: 'mcos' }));
-    backends.set('azure', new AzureBackend({ endpoint: azurite.endpoint, accountName: azurite.accountName, accountKey: azurite.accountKey, container: 'mcos', maxTries: 1 }));
+    backends.set('s3', createBackend({ ...settings.s3, maxAttempts: 1 }));
+    backends.set('swift', createBackend({ type: 'swift', auth: { type: 'tempauth', authUrl: swift.authUrl, username: swift.user, password: swift.key }, container: 'mcos' }));
+    backends.set('azure', createBackend({ type: 'azure', endpoint: azurite.endpoint, accountName: azurite.accountName, accountKey: azurite.accountKey, container: 'mcos', maxTries: 1 }));
     user = await UserClient.login(agents[0].url, TEST_ADMIN.username, TEST_ADMIN.password);
   }, 180_000);
 

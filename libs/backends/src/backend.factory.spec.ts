@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 
 import { createBackend, type BackendConfig } from './backend.factory';
 import { FsBackend } from './fs.backend';
@@ -59,5 +59,23 @@ describe('createBackend', () => {
 
   it('refuses an unknown type', () => {
     expect(() => createBackend({ type: 'tape' } as unknown as BackendConfig)).toThrow(/unknown backend type "tape"/);
+  });
+
+  it('loads a cloud SDK only when its driver is built, not when the library is imported', () => {
+    const loaded: string[] = [];
+    jest.isolateModules(() => {
+      for (const sdk of ['@aws-sdk/client-s3', '@aws-sdk/lib-storage', '@azure/storage-blob']) {
+        jest.doMock(sdk, () => {
+          loaded.push(sdk);
+          return jest.requireActual(sdk);
+        });
+      }
+      const lib = require('./index') as typeof import('./index');
+      expect(loaded).toEqual([]);
+      lib.createBackend({ type: 'fs', root: '/tmp/mcos-never-touched' });
+      expect(loaded).toEqual([]);
+      lib.createBackend({ type: 'azure', endpoint: 'http://127.0.0.1:1/a', accountName: 'a', accountKey: 'a2V5', container: 'c' });
+      expect(loaded).toEqual(['@azure/storage-blob']);
+    });
   });
 });

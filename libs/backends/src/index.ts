@@ -13,7 +13,9 @@ export {
   normalizeMeta,
 } from './backend-rules';
 export { FsBackend, type FsBackendOptions } from './fs.backend';
-export { S3Backend, type S3BackendOptions } from './s3.backend';
-export { SwiftBackend, SwiftHttpError, type SwiftBackendOptions, type SwiftKeystoneAuth, type SwiftTempAuth } from './swift.backend';
-export { AzureBackend, type AzureBackendOptions } from './azure.backend';
+// The cloud drivers are exported as types only: `createBackend` loads the one
+// a process needs (their SDKs are large, see backend.factory.ts).
+export type { S3Backend, S3BackendOptions } from './s3.backend';
+export type { SwiftBackend, SwiftBackendOptions, SwiftKeystoneAuth, SwiftTempAuth } from './swift.backend';
+export type { AzureBackend, AzureBackendOptions } from './azure.backend';
 export { createBackend, type BackendConfig } from './backend.factory';
