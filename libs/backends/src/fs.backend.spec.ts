@@ -1,10 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 import { BackendUnavailableError, InvalidKeyError, ObjectNotFoundError, PreconditionFailedError } from './backend.errors';
 import { compareKeys } from './backend-rules';
+import { DirectorySync } from './dir-sync';
 import { FsBackend } from './fs.backend';
 import { decodeSegment, encodeSegment, keyToPathParts } from './fs-key-codec';
 import { describeBackendConformance } from './testing/backend-conformance';
@@ -36,6 +37,7 @@ describe('FsBackend', () => {
   });
 
   afterEach(async () => {
+    jest.restoreAllMocks();
     await sut.close();
     await fsp.rm(base, { recursive: true, force: true });
   });
@@ -162,6 +164,94 @@ describe('FsBackend', () => {
       await sut.put('p/q/r/s', bodyOf('x'), {});
       await sut.delete('p/q/r/s');
       expect(await fsp.readdir(path.join(root, 'objects'))).toEqual([]);
+    });
+  });
+
+  describe('directory creation and fsync', () => {
+    const objects = () => path.join(root, 'objects');
+    /** Records the directories commits and deletes ask to fsync, in order; the fsyncs still happen. */
+    const recordDirSyncs = () => {
+      const spy = jest.spyOn(DirectorySync.prototype, 'sync');
+      return () => spy.mock.calls.map(([dir]) => path.relative(objects(), dir) || '.');
+    };
+
+    it('50 concurrent puts into one new directory all succeed, are readable, and share directory fsyncs', async () => {
+      const synced = recordDirSyncs();
+      const probe = await fsp.open(__filename, 'r');
+      await probe.close();
+      const fileSyncs = jest.spyOn(Object.getPrototypeOf(probe) as { sync(): Promise<void> }, 'sync');
+      const keys = Array.from({ length: 50 }, (_, i) => `bucket/k${String(i).padStart(2, '0')}`);
+      await Promise.all(keys.map((k) => sut.put(k, bodyOf(`body of ${k}`), {})));
+
+      for (const k of keys) expect((await readAll((await sut.get(k)).body)).toString()).toBe(`body of ${k}`);
+      expect((await sut.list({ prefix: 'bucket/' })).items.map((i) => i.key)).toEqual(keys);
+      // Every commit waited for an fsync of the directory, and the creator(s) also for its parent ...
+      expect(synced().filter((d) => d === 'bucket')).toHaveLength(50);
+      expect(synced()).toContain('.');
+      // ... but overlapping commits shared them: 50 temp-file fsyncs plus far fewer directory fsyncs (unshared: 51).
+      expect(fileSyncs.mock.calls.length - 50).toBeLessThanOrEqual(25);
+      expect(await fsp.readdir(path.join(root, '.tmp'))).toEqual([]);
+    });
+
+    it('fsyncs every directory a put created, down from the parent of the first new one, and only the target when none was new', async () => {
+      const synced = recordDirSyncs();
+      await sut.put('p/q/r/s', bodyOf('1'), {});
+      expect(synced()).toEqual([path.join('p', 'q', 'r'), path.join('p', 'q'), 'p', '.']);
+
+      jest.restoreAllMocks();
+      const again = recordDirSyncs();
+      await sut.put('p/q/x/t', bodyOf('2'), {});
+      await sut.put('p/q/x/u', bodyOf('3'), {});
+      expect(again()).toEqual([path.join('p', 'q', 'x'), path.join('p', 'q'), path.join('p', 'q', 'x')]);
+    });
+
+    it('a put into a directory that a delete pruned recreates it (the ENOENT retry) and makes it durable again', async () => {
+      await sut.put('p/q/r/s', bodyOf('old'), {});
+      await sut.delete('p/q/r/s');
+      expect(await fsp.readdir(objects())).toEqual([]);
+
+      const synced = recordDirSyncs();
+      await sut.put('p/q/r/s', bodyOf('new'), {});
+      expect((await readAll((await sut.get('p/q/r/s')).body)).toString()).toBe('new');
+      expect(synced()).toEqual([path.join('p', 'q', 'r'), path.join('p', 'q'), 'p', '.']);
+
+      await sut.delete('p/q/r/s');
+      await sut.put('p/q/r/s', bodyOf('created only'), {}, { ifNoneMatch: true });
+      expect((await readAll((await sut.get('p/q/r/s')).body)).toString()).toBe('created only');
+    });
+
+    it('a put into a directory another put is still creating makes the ancestors durable too', async () => {
+      await sut.put('p/existing', bodyOf('0'), {});
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const sync = DirectorySync.prototype.sync;
+      const calls: string[] = [];
+      jest.spyOn(DirectorySync.prototype, 'sync').mockImplementation(async function (this: DirectorySync, dir: string) {
+        calls.push(path.relative(objects(), dir) || '.');
+        if (calls.length === 1) await held; // the creator's first fsync is slow
+        return sync.call(this, dir);
+      });
+      const creator = sut.put('p/new/a', bodyOf('a'), {});
+      while (calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      // p/new exists now, but its entry in p is not durable until the creator's chain ends.
+      await sut.put('p/new/b', bodyOf('b'), {});
+      expect(calls.slice(1)).toEqual([path.join('p', 'new'), 'p', '.']);
+      release();
+      await creator;
+      calls.length = 0;
+      await sut.put('p/new/c', bodyOf('c'), {});
+      expect(calls).toEqual([path.join('p', 'new')]);
+    });
+
+    it('a put whose object is deleted (and its directory pruned) before the directory fsync still succeeds', async () => {
+      const sync = DirectorySync.prototype.sync;
+      jest.spyOn(DirectorySync.prototype, 'sync').mockImplementationOnce(async function (this: DirectorySync, dir: string) {
+        await sut.delete('gone/k');
+        return sync.call(this, dir);
+      });
+      await expect(sut.put('gone/k', bodyOf('x'), {})).resolves.toMatchObject({ key: 'gone/k' });
+      await expect(sut.head('gone/k')).rejects.toBeInstanceOf(ObjectNotFoundError);
+      expect(await fsp.readdir(objects())).toEqual([]);
     });
   });
 

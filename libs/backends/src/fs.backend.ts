@@ -23,6 +23,7 @@ import {
   resolveRange,
 } from './backend-rules';
 import { BodyReader } from './body-reader';
+import { DirectorySync } from './dir-sync';
 import { OBJECT_SUFFIX, decodeSegment, keyToPathParts, prefixToDirParts } from './fs-key-codec';
 import {
   ObjectBackend,
@@ -112,6 +113,15 @@ export class FsBackend extends ObjectBackend {
   private readonly objectsDir: string;
   private readonly tmpDir: string;
   private readonly staleTempMs: number;
+  private readonly dirSync = new DirectorySync();
+  /**
+   * Commits that are creating directories and have not made them durable
+   * yet. While any runs, another commit may find its directory "existing"
+   * only because that one just created it, so it fsyncs every ancestor up to
+   * `objects/` as well (shared fsyncs, cheap) instead of only its own
+   * directory: it must not answer before its directory's own entry is durable.
+   */
+  private creationsInFlight = 0;
   private ready?: Promise<void>;
 
   constructor(options: FsBackendOptions) {
@@ -266,7 +276,7 @@ export class FsBackend extends ObjectBackend {
     let fh: FileHandle | undefined;
     try {
       fh = await fsp.open(tmp, 'wx', 0o644);
-      const reader = new BodyReader(body, opts?.size);
+      const reader = new BodyReader(body, opts?.size, opts?.knownMd5);
       let batch: Buffer[] = [];
       let batchBytes = 0;
       for await (const chunk of reader.chunks()) {
@@ -296,23 +306,50 @@ export class FsBackend extends ObjectBackend {
   /** Publishes the finished temp file under `target`: the single atomic step of a put. */
   private async commit(tmp: string, target: string, key: string, createOnly: boolean): Promise<void> {
     const dir = path.dirname(target);
-    for (let attempt = 1; ; attempt++) {
-      const firstCreated = await fsp.mkdir(dir, { recursive: true });
-      try {
-        if (createOnly) await this.linkExclusive(tmp, target, key);
-        else await fsp.rename(tmp, target);
-      } catch (err) {
-        // A concurrent delete pruned the (empty) directory between mkdir and rename: redo.
-        if (errno(err) === 'ENOENT' && attempt < COMMIT_ATTEMPTS) continue;
-        throw err;
+    // Outermost directory this commit created, over all attempts: its parent's entry must be made durable too.
+    let firstCreated: string | undefined;
+    let creating = false;
+    try {
+      // The directory usually exists already (one per container), so the first attempt skips the
+      // mkdir -p (one syscall per path level on every put); up to COMMIT_ATTEMPTS mkdir-and-retry rounds follow.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          if (createOnly) await this.linkExclusive(tmp, target, key);
+          else await fsp.rename(tmp, target);
+          break;
+        } catch (err) {
+          // Directory missing: never created, or pruned by a concurrent delete (also between our mkdir and rename).
+          if (errno(err) !== 'ENOENT' || attempt >= COMMIT_ATTEMPTS) throw err;
+        }
+        if (!creating) {
+          creating = true;
+          this.creationsInFlight++;
+        }
+        const created = await fsp.mkdir(dir, { recursive: true });
+        if (created !== undefined && (firstCreated === undefined || created.length < firstCreated.length)) firstCreated = created;
       }
-      // Make the new directory entries durable, from the first new directory down.
+      // Make the new entries durable: the directory, and the parents of the directories created;
+      // every ancestor while another commit may be creating one of them.
+      const othersCreating = this.creationsInFlight > (creating ? 1 : 0);
+      const stop = othersCreating ? this.objectsDir : firstCreated ? path.dirname(firstCreated) : dir;
       const dirs = [dir];
-      if (firstCreated) {
-        for (let d = dir; d !== path.dirname(firstCreated) && d !== path.dirname(d); d = path.dirname(d)) dirs.push(path.dirname(d));
-      }
-      for (const d of dirs) await fsyncDir(d);
-      return;
+      for (let d = dir; d !== stop && d.length > this.objectsDir.length; d = path.dirname(d)) dirs.push(path.dirname(d));
+      for (const d of dirs) await this.syncDir(d);
+    } finally {
+      if (creating) this.creationsInFlight--;
+    }
+  }
+
+  /**
+   * fsync of a directory after a commit. A directory that no longer exists
+   * was emptied and pruned by a later delete, so the entry this commit
+   * published is already gone: nothing left to make durable.
+   */
+  private async syncDir(dir: string): Promise<void> {
+    try {
+      await this.dirSync.sync(dir);
+    } catch (err) {
+      if (errno(err) !== 'ENOENT') throw err;
     }
   }
 
@@ -338,7 +375,7 @@ export class FsBackend extends ObjectBackend {
       if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return;
       throw mapFsError(err, key);
     }
-    await fsyncDir(path.dirname(file)).catch(() => undefined);
+    await this.dirSync.sync(path.dirname(file)).catch(() => undefined);
     // Prune now-empty directories so that listings stay fast; racing puts retry (see commit).
     for (let d = path.dirname(file); d.length > this.objectsDir.length; d = path.dirname(d)) {
       try {
@@ -510,15 +547,6 @@ async function readAt(fh: FileHandle, length: number, position: number): Promise
     off += bytesRead;
   }
   return buf;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 async function exists(file: string): Promise<boolean> {
