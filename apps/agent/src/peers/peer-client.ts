@@ -5,6 +5,7 @@ import { CLUSTER_CREDENTIAL_HEADER, ClusterMap } from '@mcos/common';
 import type { IndexEntry } from '../index/index-entry';
 import type { ByteRange, ReplicaVersion, ReplicaWriteResult } from '../replicas/replica.types';
 import { PeerRejectedError, PeerUnavailableError } from './peer.errors';
+import { sendPeerRequest, type PeerHttpRequest, type PeerHttpResponse } from './peer-http';
 import { HeaderBag, PEER_HEADERS, versionFromHeaders, versionToHeaders } from './peer-protocol';
 
 /** Where a peer lives: its service name (for errors and logs) and base URL. */
@@ -41,7 +42,12 @@ export type OutgoingVersion = Omit<ReplicaVersion, 'size' | 'etag'> & { size?: n
 /**
  * The one HTTP client of the peer API. It streams bodies both ways, never
  * buffers them, adds the cluster credential, and maps every transport failure
- * to PeerUnavailableError and every other 4xx to PeerRejectedError.
+ * (and 5xx) to PeerUnavailableError and every other 4xx to PeerRejectedError.
+ *
+ * Replica bytes and stats (the per-request hot path) go over bare
+ * `node:http` (`peer-http.ts`); the background and control calls (versions,
+ * index listings, ping, cluster map, drops) use axios. Both share one
+ * keep-alive agent.
  */
 export class PeerClient {
   private readonly http: AxiosInstance;
@@ -66,21 +72,19 @@ export class PeerClient {
     if (version.etag === undefined) delete headers[PEER_HEADERS.etag];
     if (version.size !== undefined) headers['content-length'] = String(version.deleted ? 0 : version.size);
     headers['content-type'] ??= 'application/octet-stream';
-    const res = await this.call(peer, () =>
-      this.http.put(this.url(peer, '/v1/peer/replica', { key }), body, { headers, timeout: 0, responseType: 'text' }),
-    );
-    this.expectOk(peer, res);
-    return JSON.parse(res.data as string) as ReplicaWriteResult;
+    // No response deadline: the peer answers after the last byte is durable, however large.
+    const res = await this.send(peer, { method: 'PUT', url: this.url(peer, '/v1/peer/replica', { key }), headers, body, responseTimeoutMs: 0 });
+    return JSON.parse(await this.okText(peer, res)) as ReplicaWriteResult;
   }
 
   /** The version a peer holds, or undefined when it holds nothing for the key. */
   async statReplica(peer: PeerRef, key: string): Promise<ReplicaVersion | undefined> {
-    const res = await this.call(peer, () =>
-      this.http.get(this.url(peer, '/v1/peer/replica/stat', { key }), { headers: this.auth(), responseType: 'text' }),
-    );
-    if (res.status === 404) return undefined;
-    this.expectOk(peer, res);
-    return JSON.parse(res.data as string) as ReplicaVersion;
+    const res = await this.send(peer, this.get(peer, '/v1/peer/replica/stat', { key }, this.auth()));
+    if (res.status === 404) {
+      res.body.resume();
+      return undefined;
+    }
+    return JSON.parse(await this.okText(peer, res)) as ReplicaVersion;
   }
 
   /** Streams a replica; undefined when the peer holds nothing for the key. */
@@ -91,19 +95,20 @@ export class PeerClient {
   ): Promise<{ version: ReplicaVersion; body: Readable; contentRange?: string } | undefined> {
     const headers: Record<string, string> = this.auth();
     if (range) headers.range = `bytes=${range.start}-${range.end ?? ''}`;
-    const res = await this.call(peer, () =>
-      this.http.get<Readable>(this.url(peer, '/v1/peer/replica', { key }), { headers, responseType: 'stream' }),
-    );
+    const res = await this.send(peer, this.get(peer, '/v1/peer/replica', { key }, headers));
     if (res.status === 404) {
-      res.data.resume();
+      res.body.resume();
       return undefined;
     }
-    if (res.status >= 300) {
-      const text = await readSmall(res.data);
-      this.expectOk(peer, { ...res, data: text });
+    if (res.status >= 300) await this.okText(peer, res);
+    let version: ReplicaVersion;
+    try {
+      version = versionFromHeaders(res.headers as HeaderBag);
+    } catch (err) {
+      res.body.destroy();
+      throw new PeerUnavailableError(peer.name, `unreadable replica headers: ${(err as Error).message}`, { cause: err });
     }
-    const contentRange = res.headers['content-range'] as string | undefined;
-    return { version: versionFromHeaders(res.headers as HeaderBag), body: res.data, contentRange };
+    return { version, body: res.body, contentRange: res.headers['content-range'] };
   }
 
   /** Drops exactly this version of a key (a copy no longer needed there). */
@@ -157,6 +162,37 @@ export class PeerClient {
     return JSON.parse(res.data as string) as T;
   }
 
+  private get(peer: PeerRef, path: string, query: Record<string, unknown>, headers: Record<string, string>): PeerHttpRequest {
+    return { method: 'GET', url: this.url(peer, path, query), headers, responseTimeoutMs: this.options.timeoutMs };
+  }
+
+  /** A hot-path request; transport failures and 5xx become PeerUnavailableError. */
+  private async send(peer: PeerRef, req: PeerHttpRequest): Promise<PeerHttpResponse> {
+    let res: PeerHttpResponse;
+    try {
+      res = await sendPeerRequest(this.agent, req);
+    } catch (err) {
+      throw new PeerUnavailableError(peer.name, (err as { code?: string }).code ?? (err as Error).message, { cause: err });
+    }
+    if (res.status >= 500) {
+      const text = await readSmall(res.body).catch(() => '');
+      throw new PeerUnavailableError(peer.name, `HTTP ${res.status} ${text.slice(0, 200)}`);
+    }
+    return res;
+  }
+
+  /** The body of a 2xx answer as text; any other status becomes PeerRejectedError. */
+  private async okText(peer: PeerRef, res: PeerHttpResponse): Promise<string> {
+    let text: string;
+    try {
+      text = await readSmall(res.body, res.status < 300 ? Infinity : 4096);
+    } catch (err) {
+      throw new PeerUnavailableError(peer.name, `response failed: ${(err as Error).message}`, { cause: err });
+    }
+    this.expectOk(peer, { status: res.status, data: text });
+    return text;
+  }
+
   private auth(): Record<string, string> {
     return { [CLUSTER_CREDENTIAL_HEADER]: this.options.credential() };
   }
@@ -189,12 +225,14 @@ export class PeerClient {
   }
 }
 
-async function readSmall(stream: Readable): Promise<string> {
+/** Reads a response body as text, keeping at most `keep` bytes (the rest is drained). */
+async function readSmall(stream: Readable, keep = 4096): Promise<string> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {
-    if (total < 4096) chunks.push(chunk as Buffer);
+    if (total < keep) chunks.push(chunk as Buffer);
     total += (chunk as Buffer).length;
   }
-  return Buffer.concat(chunks).toString('utf8').slice(0, 4096);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return keep === Infinity ? text : text.slice(0, keep);
 }

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
+import { CLUSTER_CREDENTIAL_HEADER } from '@mcos/common';
+import type { ReplicaVersion } from '../replicas/replica.types';
+import { PeerClient, type PeerRef } from './peer-client';
+import { PeerRejectedError, PeerUnavailableError } from './peer.errors';
+import { versionToHeaders } from './peer-protocol';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void;
+
+const VERSION: ReplicaVersion = {
+  timestamp: '0000019a00000000.000001.b',
+  deleted: false,
+  option: 'standard',
+  size: 5,
+  etag: createHash('md5').update('hello').digest('hex'),
+  contentType: 'text/plain',
+  userMeta: { note: 'é' },
+};
+
+/** A real loopback HTTP server standing in for a peer agent. */
+describe('PeerClient against a loopback server', () => {
+  let server: http.Server;
+  let handler: Handler;
+  let peer: PeerRef;
+  let client: PeerClient;
+  const seen: { method?: string; url?: string; headers: http.IncomingHttpHeaders; body: Buffer }[] = [];
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        seen.push({ method: req.method, url: req.url, headers: req.headers, body });
+        handler(req, res, body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    peer = { name: 'b', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  });
+
+  beforeEach(() => {
+    seen.length = 0;
+    client = new PeerClient({ credential: () => 'secret-credential', timeoutMs: 300 });
+  });
+
+  afterEach(() => client.close());
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('streams a replica up with its version and the credential, and reads the answer', async () => {
+    handler = (_req, res) => res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ applied: true, held: VERSION }));
+    const r = await client.putReplica(peer, 'o/a/c/x y', { ...VERSION, etag: undefined }, Readable.from([Buffer.from('hel'), Buffer.from('lo')]));
+    expect(r).toEqual({ applied: true, held: VERSION });
+    const req = seen[0];
+    expect(req.method).toBe('PUT');
+    expect(req.url).toBe('/v1/peer/replica?key=o%2Fa%2Fc%2Fx+y');
+    expect(req.headers[CLUSTER_CREDENTIAL_HEADER]).toBe('secret-credential');
+    expect(req.headers['content-length']).toBe('5');
+    expect(req.headers['x-mcos-timestamp']).toBe(VERSION.timestamp);
+    expect(req.headers['x-mcos-etag']).toBeUndefined();
+    expect(req.body.toString()).toBe('hello');
+  });
+
+  it('sends a body of unknown length chunked', async () => {
+    handler = (_req, res) => res.writeHead(201).end(JSON.stringify({ applied: true, held: VERSION }));
+    await client.putReplica(peer, 'k', { ...VERSION, size: undefined, etag: undefined }, Readable.from([Buffer.alloc(70_000, 1)]));
+    expect(seen[0].headers['transfer-encoding']).toBe('chunked');
+    expect(seen[0].body.length).toBe(70_000);
+  });
+
+  it('fails the put, without waiting, when the body fails mid-way', async () => {
+    handler = (_req, res) => res.writeHead(201).end('{}');
+    const body = new PassThrough();
+    const put = client.putReplica(peer, 'k', { ...VERSION, size: 1000 }, body);
+    body.write(Buffer.alloc(10));
+    setTimeout(() => body.destroy(new Error('client went away')), 20);
+    await expect(put).rejects.toBeInstanceOf(PeerUnavailableError);
+  });
+
+  it('streams a replica down with its version and range', async () => {
+    handler = (req, res) => {
+      res.writeHead(206, { ...versionToHeaders(VERSION), 'content-range': 'bytes 1-3/5' }).end('ell');
+      expect(req.headers.range).toBe('bytes=1-3');
+    };
+    const got = await client.getReplica(peer, 'k', { start: 1, end: 3 });
+    expect(got?.version).toEqual(VERSION);
+    expect(got?.contentRange).toBe('bytes 1-3/5');
+    const chunks: Buffer[] = [];
+    for await (const c of got!.body) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('ell');
+  });
+
+  it('reads absent replicas as undefined and keeps the connection usable', async () => {
+    handler = (_req, res) => res.writeHead(404).end('{"error":"not found"}');
+    expect(await client.getReplica(peer, 'k')).toBeUndefined();
+    expect(await client.statReplica(peer, 'k')).toBeUndefined();
+    handler = (_req, res) => res.writeHead(200).end(JSON.stringify(VERSION));
+    expect(await client.statReplica(peer, 'k')).toEqual(VERSION);
+  });
+
+  it('maps 5xx, refused connections and a silent peer to PeerUnavailableError, other 4xx to PeerRejectedError', async () => {
+    handler = (_req, res) => res.writeHead(503).end('busy');
+    await expect(client.statReplica(peer, 'k')).rejects.toThrow(/HTTP 503 busy/);
+    await expect(client.getReplica(peer, 'k')).rejects.toBeInstanceOf(PeerUnavailableError);
+    handler = (_req, res) => res.writeHead(400).end('bad key');
+    await expect(client.getReplica(peer, 'k')).rejects.toBeInstanceOf(PeerRejectedError);
+    await expect(client.statReplica(peer, 'k')).rejects.toThrow(/rejected the request \(400\): bad key/);
+    handler = () => undefined; // never answers
+    const started = Date.now();
+    await expect(client.statReplica(peer, 'k')).rejects.toThrow(/ETIMEDOUT/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(client.getReplica({ name: 'gone', url: `http://127.0.0.1:${port}` }, 'k')).rejects.toThrow(/peer gone: ECONNREFUSED/);
+  });
+
+  it('refuses a replica whose version headers are unreadable', async () => {
+    handler = (_req, res) => res.writeHead(200, { 'x-mcos-timestamp': 't' }).end('x');
+    await expect(client.getReplica(peer, 'k')).rejects.toThrow(/unreadable replica headers/);
+  });
+});
