@@ -77,13 +77,14 @@ export class BenchCluster {
   /**
    * Starts the cluster under `root` and waits until every agent serves the
    * user API. `agentNodeArgs` (e.g. `--cpu-prof --cpu-prof-dir=DIR`, which
-   * NODE_OPTIONS does not accept) go to the agents' node command line only.
-   * On failure, what was started is stopped.
+   * NODE_OPTIONS does not accept) go to the agents' node command line only;
+   * `agentSettings` are added to every agent's config. On failure, what was
+   * started is stopped.
    */
-  static async start(root: string, agentNodeArgs: string[] = [], count = 3): Promise<BenchCluster> {
+  static async start(root: string, agentNodeArgs: string[] = [], count = 3, agentSettings: Record<string, unknown> = {}): Promise<BenchCluster> {
     const cluster = new BenchCluster();
     try {
-      await cluster.launch(root, agentNodeArgs, count);
+      await cluster.launch(root, agentNodeArgs, count, agentSettings);
       return cluster;
     } catch (err) {
       await cluster.stop();
@@ -96,7 +97,7 @@ export class BenchCluster {
     await this.controller?.stop();
   }
 
-  private async launch(root: string, agentNodeArgs: string[], count: number): Promise<void> {
+  private async launch(root: string, agentNodeArgs: string[], count: number, agentSettings: Record<string, unknown>): Promise<void> {
     const dir = join(root, 'controller');
     mkdirSync(dir, { recursive: true });
     const port = await freePort();
@@ -138,6 +139,7 @@ export class BenchCluster {
           registerRetryMs: 300,
           peerProbeIntervalMs: 1000,
           logLevel: 'info',
+          ...agentSettings,
         }),
       );
       const env = { MCOS_CONFIG: agentConfig };

@@ -142,7 +142,8 @@ export function printTable(r: DataBenchReport, log: (line: string) => void = con
   log(`data bench: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GB, node ${r.machine.node}, ${r.machine.os}`);
   log(
     `${p.concurrency} in flight, median of ${p.runs} runs x ${p.durationSeconds} s per 4 KiB workload, ` +
-      `${p.bigMiB} MiB and ${p.hugeMiB} MiB objects (one stream), controller + 3 fs agents on ${p.tmpDir}`,
+      `${p.bigMiB} MiB and ${p.hugeMiB} MiB objects (one stream), controller + 3 fs agents on ${p.tmpDir}` +
+      (p.md5Worker ? ', MD5 of large bodies on a worker thread (--md5-worker)' : ''),
   );
   log('(x) = ratio to the raw fs baseline of the same run; writes of standard (R3, one disk) against raw / 3\n');
   const swift = r.swift;

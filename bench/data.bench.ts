@@ -13,7 +13,8 @@
  *
  * Options: --concurrency N (16), --duration S (3), --runs N (3),
  * --warmup S (0.5), --objects N (128 objects to read), --big-mib N (256),
- * --huge-mib N (1024), --cpu-prof DIR (profile the agents), --keep (keep
+ * --huge-mib N (1024), --cpu-prof DIR (profile the agents), --md5-worker
+ * (agents hash large bodies on a worker thread), --keep (keep
  * the temp dir), --json (only JSON on stdout; progress goes to stderr).
  */
 import { fork } from 'node:child_process';
@@ -41,6 +42,7 @@ const { values: args } = parseArgs({
     'big-mib': { type: 'string', default: '256' },
     'huge-mib': { type: 'string', default: '1024' },
     'cpu-prof': { type: 'string' },
+    'md5-worker': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -61,6 +63,7 @@ const opts = {
   hugeMiB: Math.round(positive('huge-mib', args['huge-mib'])),
   vsSwift: args['vs-swift'] ?? false,
   cpuProf: args['cpu-prof'] ? resolve(args['cpu-prof']) : undefined,
+  md5Worker: args['md5-worker'] ?? false,
 };
 
 const note = (line: string): void => void process.stderr.write(`[bench:data] ${line}\n`);
@@ -252,7 +255,12 @@ async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport>
 
   if (opts.cpuProf) mkdirSync(opts.cpuProf, { recursive: true });
   note('starting controller + 3 agents, the reference server and the load generator');
-  const cluster = await BenchCluster.start(join(root, 'cluster'), opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : []);
+  const cluster = await BenchCluster.start(
+    join(root, 'cluster'),
+    opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [],
+    3,
+    opts.md5Worker ? { md5WorkerThread: true } : {},
+  );
   cleanup.add(() => cluster.stop());
   const reference = await startReference(join(root, 'reference'));
   cleanup.add(() => reference.stop());

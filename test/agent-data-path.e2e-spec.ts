@@ -55,7 +55,9 @@ describe('agent data path (controller + 3 fs agents + 1 s3 agent)', () => {
     mkdirSync(join(dir, 'controller'));
     controller = await ControllerProcess.start({ dir: join(dir, 'controller'), settings: { expectedServices: 4 } });
     for (let i = 1; i <= 3; i++) {
-      agents.push(await AgentProcess.start({ name: `fs-${i}`, region: `region-${i}`, controllerUrl: controller.url, dir: join(dir, `fs-${i}`) }));
+      // fs-2 and fs-3 hash bodies over 1 MiB on their MD5 worker thread; fs-1 and s3-1 inline: both paths serve every request below.
+      const settings = i > 1 ? { md5WorkerThread: true } : undefined;
+      agents.push(await AgentProcess.start({ name: `fs-${i}`, region: `region-${i}`, controllerUrl: controller.url, dir: join(dir, `fs-${i}`), settings }));
     }
     const s3Backend = { type: 's3', endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, prefix: 'mcos/' };
     agents.push(await AgentProcess.start({ name: 's3-1', region: 'region-4', controllerUrl: controller.url, dir: join(dir, 's3-1'), backend: s3Backend }));
@@ -133,7 +135,8 @@ describe('agent data path (controller + 3 fs agents + 1 s3 agent)', () => {
   it('serves identical bytes and ETag at every agent, from replicas on exactly the ring primaries', async () => {
     expect((await admin.createContainer('shared')).status).toBe(201);
     const objects = new Map<string, Buffer>();
-    for (let i = 0; i < 12; i++) objects.set(`obj-${i}/ü ${i}.bin`, randomBytes(i % 3 === 0 ? 300_000 : 4096 + i));
+    // Sizes: 4 KiB, 300 kB, and 2.5 MB (over the 1 MiB line where hashing moves to the MD5 worker where it is on).
+    for (let i = 0; i < 12; i++) objects.set(`obj-${i}/ü ${i}.bin`, randomBytes(i % 6 === 0 ? 2_500_000 : i % 3 === 0 ? 300_000 : 4096 + i));
     let writer = 0;
     for (const [name, data] of objects) {
       const at = admin.at(agents[writer++ % agents.length].url);

@@ -35,6 +35,7 @@ import { CorruptReplicaReporter } from './replication/corrupt-replica-reporter';
 import { BackgroundWorkService } from './replication/background-work.service';
 import { BackgroundProgressTracker } from './replication/progress';
 import { Replicator } from './replication/replicator';
+import { Md5Worker } from './streams/md5-worker';
 
 /** How long a peer that failed is skipped before it is tried again. */
 const PEER_DOWN_MS = 5_000;
@@ -81,7 +82,9 @@ export class AgentModule {
           useFactory: (l: LocalReplicaTarget, c: PeerClient, m: ClusterMapService, h: PeerHealth) => new ReplicaTargets(config.name, l, c, m, h, 3 * config.peerProbeIntervalMs),
           inject: [LocalReplicaTarget, PeerClient, ClusterMapService, PeerHealth],
         },
-        { provide: ReplicatedStore, useFactory: (t: ReplicaTargets) => new ReplicatedStore(t), inject: [ReplicaTargets] },
+        // MD5 of large bodies on a worker thread when configured (terminated on shutdown by its onModuleDestroy).
+        { provide: Md5Worker, useValue: new Md5Worker(config.md5WorkerThread) },
+        { provide: ReplicatedStore, useFactory: (t: ReplicaTargets, w: Md5Worker) => new ReplicatedStore(t, w.source), inject: [ReplicaTargets, Md5Worker] },
         {
           provide: PlacementService,
           useFactory: (m: ClusterMapService, t: ReplicaTargets) => new PlacementService(m, t),
@@ -132,8 +135,9 @@ export class AgentModule {
             pl: PlacementService,
             cr: CorruptReplicaReporter,
             b: ObjectBackend,
-          ) => new ObjectsService(m, c, s, t, i, p, k, pl, cr, { maxObjectBytes: config.maxObjectBytes, maxKeyBytes: b.maxKeyBytes }),
-          inject: [ClusterMapService, ContainersService, ReplicatedStore, ReplicaTargets, ObjectIndexRepository, PeerClient, HybridClock, PlacementService, CorruptReplicaReporter, ObjectBackend],
+            w: Md5Worker,
+          ) => new ObjectsService(m, c, s, t, i, p, k, pl, cr, { maxObjectBytes: config.maxObjectBytes, maxKeyBytes: b.maxKeyBytes }, w.source),
+          inject: [ClusterMapService, ContainersService, ReplicatedStore, ReplicaTargets, ObjectIndexRepository, PeerClient, HybridClock, PlacementService, CorruptReplicaReporter, ObjectBackend, Md5Worker],
         },
         ObjectRequests,
         PeerRequests,

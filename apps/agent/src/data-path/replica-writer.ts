@@ -4,6 +4,7 @@ import { UnavailableError } from '@mcos/common';
 import type { OutgoingVersion } from '../peers/peer-client';
 import type { ReplicaTarget } from '../replicas/replica-target';
 import { fanOut } from '../streams/fan-out';
+import { inlineMd5, type Md5Source } from '../streams/md5';
 
 export interface ReplicaOutcome {
   service: string;
@@ -35,6 +36,8 @@ export const REPLAYABLE_BODY_BYTES = 1 << 20;
 export class ReplicaWriter {
   private readonly logger = new Logger(ReplicaWriter.name);
 
+  constructor(private readonly md5: Md5Source = inlineMd5) {}
+
   async write(args: {
     key: string;
     version: OutgoingVersion;
@@ -47,7 +50,7 @@ export class ReplicaWriter {
     const spares = [...args.spares];
     const replay =
       version.size !== undefined && version.size <= REPLAYABLE_BODY_BYTES ? await readAll(args.body) : undefined;
-    const split = fanOut(replay ? bufferStream(replay) : args.body, targets.length);
+    const split = fanOut(replay ? bufferStream(replay) : args.body, targets.length, { md5: this.md5(version.size) });
     // A local replica takes this digest instead of hashing the same bytes again (a spare's
     // replay carries the same bytes, so the same digest).
     const md5OfBody = split.digest.then((d) => d.md5);

@@ -6,6 +6,7 @@ import type { ReplicaRead } from '../replicas/replica-target';
 import type { ByteRange, ReplicaVersion } from '../replicas/replica.types';
 import { QuorumWriteResult, ReplicaWriter } from './replica-writer';
 import { ReplicaTargets } from './replica-targets';
+import { inlineMd5, type Md5Source } from '../streams/md5';
 
 export interface WritePlan {
   /** Services that should hold the key, in preference order. */
@@ -35,9 +36,14 @@ export type StatAnswer = { service: string; version?: ReplicaVersion; error?: st
  */
 export class ReplicatedStore {
   private readonly logger = new Logger(ReplicatedStore.name);
-  private readonly writer = new ReplicaWriter();
+  private readonly writer: ReplicaWriter;
 
-  constructor(private readonly targets: ReplicaTargets) {}
+  constructor(
+    private readonly targets: ReplicaTargets,
+    md5: Md5Source = inlineMd5,
+  ) {
+    this.writer = new ReplicaWriter(md5);
+  }
 
   async write(key: string, version: OutgoingVersion, body: Readable, plan: WritePlan): Promise<QuorumWriteResult> {
     const spares = plan.spares.filter((s) => this.targets.usable(s) && !plan.homes.includes(s));

@@ -23,6 +23,7 @@ import { PeerClient } from '../peers/peer-client';
 import type { ByteRange, ReplicaVersion } from '../replicas/replica.types';
 import { objectKey } from '../storage/object-key';
 import { CorruptReplicaReporter } from '../replication/corrupt-replica-reporter';
+import { inlineMd5, type Md5Source } from '../streams/md5';
 import { verifyMd5 } from '../streams/verify-md5';
 
 export type ReplicaState = 'CREATING' | 'CREATED' | 'DEGRADED';
@@ -111,6 +112,7 @@ export class ObjectsService implements ContainerUsage {
     private readonly placements: PlacementService,
     private readonly corrupt: CorruptReplicaReporter,
     private readonly limits: { maxObjectBytes: number; maxKeyBytes: number },
+    private readonly md5: Md5Source = inlineMd5,
   ) {}
 
   async put(account: string, containerName: string, name: string, input: PutObjectInput): Promise<PutObjectResult> {
@@ -162,7 +164,7 @@ export class ObjectsService implements ContainerUsage {
       const read = { version: got.version, servedBy: got.servedBy, contentRange: got.contentRange };
       if (range) return { ...read, body: got.body };
       if (got.version.size > VERIFY_BEFORE_SENDING_BYTES) {
-        const body = got.body.pipe(verifyMd5(got.version.etag, () => this.corrupt.report(got.servedBy, key)));
+        const body = got.body.pipe(verifyMd5(got.version.etag, () => this.corrupt.report(got.servedBy, key), this.md5(got.version.size)));
         got.body.on('error', (err) => body.destroy(err));
         return { ...read, body };
       }

@@ -11,6 +11,8 @@ import { parseRange } from '../http/object-http';
 import { LocalReplicaTarget } from '../replicas/local-replica.target';
 import type { ReplicaVersion, ReplicaWriteResult } from '../replicas/replica.types';
 import { parseKey } from '../storage/object-key';
+import { hashThrough } from '../streams/hash-through';
+import { Md5Worker } from '../streams/md5-worker';
 import { AgentIdentity } from '../agent-identity';
 import type { HeldVersion } from './peer-client';
 import { versionFromHeaders, versionToHeaders } from './peer-protocol';
@@ -24,6 +26,7 @@ export class PeerRequests {
     private readonly map: ClusterMapService,
     private readonly clock: HybridClock,
     private readonly identity: AgentIdentity,
+    private readonly md5: Md5Worker,
   ) {}
 
   async write(key: string, req: Request): Promise<ReplicaWriteResult> {
@@ -38,7 +41,16 @@ export class PeerRequests {
     this.clock.observe(version.timestamp);
     const length = req.headers['content-length'];
     const sent = { ...version, size: length === undefined ? undefined : Number(length) };
-    const result = await this.local.write(key, sent, req);
+    // With the MD5 worker on, a large replica is hashed there, beside the thread that writes it,
+    // and the driver records that digest; otherwise the driver hashes what it writes.
+    const hashed = !version.deleted && this.md5.wanted(sent.size) ? hashThrough(req, this.md5.open()) : undefined;
+    let result: ReplicaWriteResult;
+    try {
+      result = hashed ? await this.local.write(key, sent, hashed.body, hashed.digest) : await this.local.write(key, sent, req);
+    } catch (err) {
+      hashed?.body.destroy(); // releases the hash if the write failed before reading the body
+      throw err;
+    }
     if (result.applied && version.etag && !version.deleted && version.etag !== result.held.etag) {
       // A replica pushed with a known MD5 arrived different: do not keep it.
       await this.local.drop(key, result.held.timestamp);

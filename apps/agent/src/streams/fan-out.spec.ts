@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fanOut } from './fan-out';
+import { Md5Worker } from './md5-worker';
 
 function* chunks(count: number, size: number): Generator<Buffer> {
   for (let i = 0; i < count; i++) yield Buffer.alloc(size, i % 251);
@@ -27,7 +28,7 @@ describe('fanOut', () => {
   it('delivers every byte to every branch and reports the MD5', async () => {
     const expected = createHash('md5');
     for (const c of chunks(64, 4096)) expected.update(c);
-    const sut = fanOut(Readable.from(chunks(64, 4096)), 3, 8192);
+    const sut = fanOut(Readable.from(chunks(64, 4096)), 3, { highWaterMark: 8192 });
     const sinks = [sink(), sink(1), sink()];
     await Promise.all(sut.branches.map((b, i) => pipeline(b, sinks[i])));
     const d = await sut.digest;
@@ -45,7 +46,7 @@ describe('fanOut', () => {
         }
       })(),
     );
-    const sut = fanOut(source, 2, 64 * 1024);
+    const sut = fanOut(source, 2, { highWaterMark: 64 * 1024 });
     const slow = sink(2);
     let maxLead = 0;
     const fast = new Writable({
@@ -60,7 +61,7 @@ describe('fanOut', () => {
   });
 
   it('lets the others finish when one branch is dropped', async () => {
-    const sut = fanOut(Readable.from(chunks(32, 1024)), 2, 2048);
+    const sut = fanOut(Readable.from(chunks(32, 1024)), 2, { highWaterMark: 2048 });
     const ok = sink();
     sut.drop(1, new Error('peer failed'));
     await pipeline(sut.branches[0], ok);
@@ -76,5 +77,33 @@ describe('fanOut', () => {
     source.push(Buffer.from('abc'));
     source.destroy(new Error('client went away'));
     await expect(sut.digest).rejects.toThrow('client went away');
+  });
+
+  describe('with the MD5 on a worker thread', () => {
+    const worker = new Md5Worker();
+    afterAll(() => worker.close());
+
+    it('delivers every byte to every branch and reports the MD5', async () => {
+      const expected = createHash('md5');
+      for (const c of chunks(96, 64 * 1024)) expected.update(c);
+      const sut = fanOut(Readable.from(chunks(96, 64 * 1024)), 2, { md5: worker.open() });
+      const sinks = [sink(), sink()];
+      await Promise.all(sut.branches.map((b, i) => pipeline(b, sinks[i])));
+      const d = await sut.digest;
+      expect(d).toEqual({ md5: expected.digest('hex'), size: 96 * 64 * 1024 });
+      for (const s of sinks) expect(s.md5()).toBe(d.md5);
+      expect(worker.openStreams).toBe(0);
+    });
+
+    it('fails the digest and releases the hash when the source fails', async () => {
+      const source = new Readable({ read() {} });
+      const sut = fanOut(source, 1, { md5: worker.open() });
+      sut.branches[0].resume();
+      sut.branches[0].on('error', () => undefined);
+      source.push(Buffer.alloc(70_000));
+      source.destroy(new Error('client went away'));
+      await expect(sut.digest).rejects.toThrow('client went away');
+      expect(worker.openStreams).toBe(0);
+    });
   });
 });

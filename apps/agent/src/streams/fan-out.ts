@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
+import { InlineMd5, type Md5Stream } from './md5';
 
 export interface FanOut {
   /** One readable per consumer; each sees every byte of the source. */
@@ -15,14 +15,17 @@ export interface FanOut {
  * whole body: the source is paused while any live branch is over its
  * high-water mark, so memory stays at about N x highWaterMark whatever the
  * object's size, and the slowest consumer sets the pace. The MD5 is computed
- * on the way. When every branch has been dropped the source is destroyed.
+ * on the way by `md5` (on a worker thread for large bodies), which paces the
+ * source like one more consumer. When every branch has been dropped the
+ * source is destroyed.
  */
-export function fanOut(source: Readable, count: number, highWaterMark = 1 << 20): FanOut {
+export function fanOut(source: Readable, count: number, opts: { md5?: Md5Stream; highWaterMark?: number } = {}): FanOut {
+  const { md5 = new InlineMd5(), highWaterMark = 1 << 20 } = opts;
   const branches = Array.from({ length: count }, () => new PassThrough({ highWaterMark }));
   const live = new Set(branches);
-  const hash = createHash('md5');
   let size = 0;
   let waiting = 0;
+  let hashed = false;
 
   const resumeWhenDrained = (branch: PassThrough) => {
     const onDrain = () => {
@@ -35,27 +38,34 @@ export function fanOut(source: Readable, count: number, highWaterMark = 1 << 20)
     branch.once('close', onDrain);
   };
 
+  const resumeWhenHashed = () => {
+    waiting++;
+    md5.whenDrained(() => {
+      if (--waiting === 0 && live.size > 0) source.resume();
+    });
+  };
+
   const digest = new Promise<{ md5: string; size: number }>((resolve, reject) => {
     source.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
       size += chunk.length;
+      if (!md5.update(chunk)) resumeWhenHashed();
       for (const b of live) if (!b.write(chunk)) resumeWhenDrained(b);
       if (waiting > 0) source.pause();
     });
     source.once('end', () => {
       for (const b of live) b.end();
-      resolve({ md5: hash.digest('hex'), size });
+      hashed = true;
+      md5.digest().then((hex) => resolve({ md5: hex, size }), reject);
     });
-    source.once('error', (err) => {
+    const fail = (err: Error) => {
       for (const b of live) b.destroy(err);
+      if (!hashed) md5.abort();
+      hashed = true;
       reject(err);
-    });
+    };
+    source.once('error', fail);
     source.once('close', () => {
-      if (!source.readableEnded) {
-        const err = new Error('request body closed before its end');
-        for (const b of live) b.destroy(err);
-        reject(err);
-      }
+      if (!source.readableEnded) fail(new Error('request body closed before its end'));
     });
   });
   // A rejected digest is reported by the caller; never an unhandled rejection.

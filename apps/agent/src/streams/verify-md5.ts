@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
+import { feedMd5, InlineMd5, type Md5Stream } from './md5';
 
 /** The bytes read did not match the stored ETag: the replica is corrupt. */
 export class ChecksumMismatchError extends Error {
@@ -19,25 +19,35 @@ export class ChecksumMismatchError extends Error {
  * of a corrupt replica never receives the complete body: with a
  * Content-Length the response is visibly cut short instead of silently wrong.
  */
-export function verifyMd5(expected: string, onMismatch?: (err: ChecksumMismatchError) => void): Transform {
-  const hash = createHash('md5');
+export function verifyMd5(expected: string, onMismatch?: (err: ChecksumMismatchError) => void, md5: Md5Stream = new InlineMd5()): Transform {
   let held: Buffer | undefined;
+  let finished = false;
   return new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
-      hash.update(chunk);
       const out = held;
       held = chunk;
-      done(null, out);
+      if (out) this.push(out);
+      feedMd5(md5, chunk, () => done());
     },
     flush(done: TransformCallback) {
-      const actual = hash.digest('hex');
-      if (actual !== expected) {
-        const err = new ChecksumMismatchError(expected, actual);
-        onMismatch?.(err);
-        done(err);
-        return;
-      }
-      done(null, held);
+      finished = true;
+      md5.digest().then(
+        (actual) => {
+          if (actual !== expected) {
+            const err = new ChecksumMismatchError(expected, actual);
+            onMismatch?.(err);
+            done(err);
+            return;
+          }
+          done(null, held);
+        },
+        (err: Error) => done(err),
+      );
+    },
+    destroy(err, callback) {
+      if (!finished) md5.abort();
+      finished = true;
+      callback(err);
     },
   });
 }
