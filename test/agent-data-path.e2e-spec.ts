@@ -194,6 +194,14 @@ describe('agent data path (controller + 3 fs agents + 1 s3 agent)', () => {
     expect(expiredAnswer.status).toBe(401);
     expect(expiredAnswer.json().message).toMatch(/expired/i);
 
+    // Password guessing through an agent meets the controller's login throttle, Retry-After included.
+    for (let i = 0; i < 5; i++) {
+      expect((await http('POST', `${agents[2].url}/v1/auth/login`, { body: { username: 'guessed', password: `guess-${i}` } })).status).toBe(401);
+    }
+    const held = await http('POST', `${agents[2].url}/v1/auth/login`, { body: { username: 'guessed', password: 'guess-5' } });
+    expect(held.status).toBe(429);
+    expect(held.headers.get('retry-after')).toBe('1');
+
     // Another user's container is invisible.
     const adminToken = await controller.login();
     expect((await http('POST', `${controller.url}/v1/users`, { token: adminToken, body: { username: 'bob', password: 'bob-password-1', role: 'user' } })).status).toBe(201);

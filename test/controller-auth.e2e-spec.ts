@@ -106,6 +106,21 @@ describe('controller auth, validation and documentation', () => {
     expect(login.body).toEqual({ token: expect.any(String), expiresAt: expect.any(String), role: 'admin' });
   });
 
+  it('makes a username wait (429, Retry-After) after 5 failed logins in a row, then lets the right password in', async () => {
+    expect((await http('POST', `${controller.url}/v1/users`, { token: adminToken, body: { username: 'carol', password: 'carol-password', role: 'user' } })).status).toBe(201);
+    for (let i = 0; i < 5; i++) {
+      expect((await http('POST', `${controller.url}/v1/auth/login`, { body: { username: 'carol', password: `guess-${i}` } })).status).toBe(401);
+    }
+    const held = await http('POST', `${controller.url}/v1/auth/login`, { body: { username: 'carol', password: 'carol-password' } });
+    expect(held.status).toBe(429);
+    expect(held.headers.get('retry-after')).toBe('1');
+    expect(held.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests', message: expect.stringContaining('too many failed logins for carol') });
+    // Other users are not held back.
+    expect((await http('POST', `${controller.url}/v1/auth/login`, { body: { username: 'bob', password: 'bob-password' } })).status).toBe(200);
+    await sleep(1_100);
+    expect((await http('POST', `${controller.url}/v1/auth/login`, { body: { username: 'carol', password: 'carol-password' } })).status).toBe(200);
+  });
+
   it('answers 400 naming the field for bad bodies and queries', async () => {
     const post = (path: string, body: unknown) => http('POST', `${controller.url}${path}`, { token: adminToken, body });
     const cases: [Promise<{ status: number; body: { message: string } }>, RegExp][] = [

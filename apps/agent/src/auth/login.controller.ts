@@ -28,6 +28,7 @@ export class LoginController {
   async login(@Body() dto: LoginDto, @Res({ passthrough: true }) res: Response): Promise<unknown> {
     const answer = await this.controller.login(dto.username, dto.password);
     res.status(answer.status);
+    if (answer.retryAfter !== undefined) res.setHeader('retry-after', answer.retryAfter);
     return answer.body;
   }
 }

@@ -70,11 +70,12 @@ export class ControllerClient {
     return this.body<ClusterMap>(res, 'cluster map');
   }
 
-  /** Forwards a user's login; the controller's own 4xx answer is passed through. */
-  async login(username: string, password: string): Promise<{ status: number; body: unknown }> {
+  /** Forwards a user's login; the controller's own 4xx answer (and its Retry-After, on 429) is passed through. */
+  async login(username: string, password: string): Promise<{ status: number; body: unknown; retryAfter?: string }> {
     const res = await this.send(() => this.http.post('/v1/auth/login', { username, password }));
     if (res.status >= 500) throw new UnavailableError(`controller answered ${res.status} to a login`);
-    return { status: res.status, body: res.data };
+    const retryAfter = res.headers['retry-after'] as string | undefined;
+    return retryAfter === undefined ? { status: res.status, body: res.data } : { status: res.status, body: res.data, retryAfter };
   }
 
   private async send(call: () => Promise<AxiosResponse>): Promise<AxiosResponse> {

@@ -54,6 +54,24 @@ export class BootstrapAdminConfig {
 }
 
 /** The controller's whole configuration (config/controller.yaml + MCOS__* overrides). */
+/** Slowing down password guessing (per username; see users/login-throttle.ts). */
+export class LoginThrottleConfig {
+  /** Failed logins in a row allowed before the next attempt must wait. */
+  @IsInt()
+  @Min(1)
+  freeFailures = 5;
+
+  /** First wait; doubles with each further failure. */
+  @IsInt()
+  @Min(1)
+  baseDelayMs = 1_000;
+
+  /** Longest wait (also the longest a guesser can keep a user out at a time). */
+  @IsInt()
+  @Min(1)
+  maxDelayMs = 60_000;
+}
+
 export class ControllerConfig {
   @IsString()
   host = '127.0.0.1';
@@ -112,6 +130,11 @@ export class ControllerConfig {
   @IsInt()
   @Min(1)
   tokenTtlSeconds = 43200;
+
+  @IsObject()
+  @ValidateNested()
+  @Type(() => LoginThrottleConfig)
+  loginThrottle: LoginThrottleConfig = new LoginThrottleConfig();
 
   @IsOptional()
   @IsObject()

@@ -19,6 +19,7 @@ import type { RingRepository } from '../rings/ring.repository';
 import { RingsService } from '../rings/rings.service';
 import type { UserRepository } from '../users/user.repository';
 import { UsersService } from '../users/users.service';
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle } from '../users/login-throttle';
 import { FakeAgentClient } from './fake-agent-client';
 import {
   asReal,
@@ -63,7 +64,7 @@ export async function createTestCore(overrides: Partial<ControllerConfig> = {}) 
   const registry = new RegistryService(config, clock, lock, services, health, ringsService, clusterMap, secrets);
   const optionsService = new OptionsService(clock, lock, options, ringsService, rings, services, health, state, clusterMap);
   const tokens = new TokenService(secrets, config, clock);
-  const users = new UsersService(asReal<UserRepository>(repos.users), tokens, clock);
+  const users = new UsersService(asReal<UserRepository>(repos.users), tokens, clock, new LoginThrottle(clock, { ...DEFAULT_LOGIN_THROTTLE, ...config.loginThrottle }));
   await optionsService.seedDefaults(defaultStorageOptions());
   await clusterMap.init();
   return { config, clock, lock, metrics, repos, health, secrets, agents, pusher, clusterMap, rings: ringsService, registry, options: optionsService, tokens, users };

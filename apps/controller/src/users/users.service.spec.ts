@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConflictError, NotFoundError, UnauthorizedError, verifyToken } from '@mcos/common';
+import { ConflictError, NotFoundError, TooManyRequestsError, UnauthorizedError, verifyToken } from '@mcos/common';
 import { createTestCore, type TestCore } from '../testing/test-core';
 
 describe('UsersService', () => {
@@ -52,6 +52,18 @@ describe('UsersService', () => {
     await core.users.create('alice', 'alice-password', 'user');
     await expect(core.users.login('alice', 'wrong-password')).rejects.toThrow(new UnauthorizedError('Invalid username or password'));
     await expect(core.users.login('nobody', 'alice-password')).rejects.toThrow(new UnauthorizedError('Invalid username or password'));
+  });
+
+  it('makes a username wait after repeated failures, without checking the password meanwhile', async () => {
+    await core.users.create('alice', 'alice-password', 'user');
+    for (let i = 0; i < core.config.loginThrottle.freeFailures; i++) {
+      await expect(core.users.login('alice', `guess-${i}`)).rejects.toThrow(UnauthorizedError);
+    }
+    await expect(core.users.login('alice', 'alice-password')).rejects.toThrow(TooManyRequestsError);
+    await expect(core.users.login('bob-does-not-exist', 'x')).rejects.toThrow(UnauthorizedError);
+    core.clock.advance(core.config.loginThrottle.baseDelayMs);
+    await expect(core.users.login('alice', 'alice-password')).resolves.toMatchObject({ role: 'user' });
+    await expect(core.users.login('alice', 'guess-again')).rejects.toThrow(UnauthorizedError);
   });
 
   it('resets a password', async () => {

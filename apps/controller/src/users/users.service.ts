@@ -13,6 +13,7 @@ import {
 } from '@mcos/common';
 import { TokenService } from '../auth/token.service';
 import type { BootstrapAdminConfig } from '../config/controller-config';
+import { LoginThrottle } from './login-throttle';
 import { StoredUser, UserRepository } from './user.repository';
 
 export interface UserView {
@@ -37,6 +38,7 @@ export class UsersService {
     private readonly repo: UserRepository,
     private readonly tokens: TokenService,
     private readonly clock: Clock,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   async bootstrapAdmin(config: BootstrapAdminConfig | undefined): Promise<void> {
@@ -50,11 +52,20 @@ export class UsersService {
     this.logger.log(`created bootstrap admin ${config.username}`);
   }
 
-  /** @throws UnauthorizedError wrong username or password (one message for both). */
+  /**
+   * @throws UnauthorizedError wrong username or password (one message for both).
+   * @throws TooManyRequestsError too many failures for this username lately (checked before the password).
+   */
   async login(username: string, password: string): Promise<LoginResponse> {
+    this.throttle.check(username);
     const user = await this.repo.findByName(username);
     const valid = await verifyPassword(password, user?.passwordHash ?? (await this.decoy()));
-    if (!user || !valid) throw new UnauthorizedError('Invalid username or password');
+    if (!user || !valid) {
+      this.throttle.failed(username);
+      this.logger.warn(`failed login for ${JSON.stringify(username)}`);
+      throw new UnauthorizedError('Invalid username or password');
+    }
+    this.throttle.succeeded(username);
     return this.tokens.issue(user.username, user.role);
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { ArgumentsHost, BadRequestException, Logger, NotFoundException } from '@nestjs/common';
 import { DomainExceptionFilter } from './domain-exception.filter';
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, PayloadTooLargeError, PreconditionFailedError, UnauthorizedError, UnavailableError } from './domain.error';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, PayloadTooLargeError, PreconditionFailedError, TooManyRequestsError, UnauthorizedError, UnavailableError } from './domain.error';
 
 class FakeResponse {
   statusCode = 0;
@@ -56,6 +56,14 @@ describe('DomainExceptionFilter', () => {
     const sut = answer(error);
     expect(sut.statusCode).toBe(status);
     expect(sut.body).toEqual({ statusCode: status, error: reason, message: 'no' });
+  });
+
+  it('answers 429 with a Retry-After of whole seconds (at least 1)', () => {
+    const r = answer(new TooManyRequestsError('too many failed logins for alice; try again in 3 s', 2.2));
+    expect(r.statusCode).toBe(429);
+    expect(r.headers['retry-after']).toBe('3');
+    expect(r.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: 'too many failed logins for alice; try again in 3 s' });
+    expect(answer(new TooManyRequestsError('x', 0.01)).headers['retry-after']).toBe('1');
   });
 
   it('passes Nest HttpExceptions through, joining validation messages', () => {

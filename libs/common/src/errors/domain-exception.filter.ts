@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { DOMAIN_ERROR_STATUS, DomainError } from './domain.error';
+import { DOMAIN_ERROR_STATUS, DomainError, TooManyRequestsError } from './domain.error';
 import { REQUEST_ID_HEADER, requestIdOf } from '../logging/request-id';
 
 /** The JSON body of every error answer. */
@@ -52,6 +52,7 @@ export class DomainExceptionFilter implements ExceptionFilter {
     }
     const body = this.toBody(exception, request);
     if (body.requestId) response.setHeader(REQUEST_ID_HEADER, body.requestId);
+    if (exception instanceof TooManyRequestsError) response.setHeader('retry-after', String(Math.max(1, Math.ceil(exception.retryAfterSeconds))));
     response.status(body.statusCode).json(body);
   }
 

@@ -12,6 +12,7 @@ export type DomainErrorCode =
   | 'PRECONDITION_FAILED'
   | 'PAYLOAD_TOO_LARGE'
   | 'RANGE_NOT_SATISFIABLE'
+  | 'TOO_MANY_REQUESTS'
   | 'UNAVAILABLE';
 
 export class DomainError extends Error {
@@ -73,6 +74,16 @@ export class RangeNotSatisfiableError extends DomainError {
   }
 }
 
+/** The caller must wait `retryAfterSeconds` before trying again (answered with a Retry-After header). */
+export class TooManyRequestsError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('TOO_MANY_REQUESTS', message);
+  }
+}
+
 /** A dependency (agent, backend, quorum, database) cannot serve right now. */
 export class UnavailableError extends DomainError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -90,6 +101,7 @@ export const DOMAIN_ERROR_STATUS: Readonly<Record<DomainErrorCode, number>> = {
   PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
   RANGE_NOT_SATISFIABLE: 416,
+  TOO_MANY_REQUESTS: 429,
   UNAVAILABLE: 503,
 };
 
