@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { CLUSTER_CREDENTIAL_HEADER, type ClusterMap } from '@mcos/common';
+import { DataSource } from 'typeorm';
+import { ENTITIES, MIGRATIONS } from '../apps/controller/src/database/database.module';
 import { AgentDouble, ControllerProcess, findPostgres, http, makeTempDir, type PrivatePostgres, removeTempDir, startPostgres, TEST_JOIN_TOKEN, waitFor } from './support';
 
 jest.setTimeout(90_000);
@@ -30,6 +32,17 @@ describeWithPostgres(`controller on a private PostgreSQL${availability.reason ? 
     await controller?.stop();
     await postgres?.stop();
     removeTempDir(dir);
+  });
+
+  it('made its schema by migration, exactly as the entities describe it (no drift)', async () => {
+    const ds = new DataSource({ type: 'postgres', url: postgres.url, entities: ENTITIES });
+    await ds.initialize();
+    try {
+      expect((await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query)).toEqual([]);
+      expect(((await ds.query('SELECT "name" FROM "migrations"')) as { name: string }[]).map((r) => r.name)).toEqual(MIGRATIONS.map((m) => m.name));
+    } finally {
+      await ds.destroy();
+    }
   });
 
   it('registers 3 agents, builds and pushes the rings', async () => {
