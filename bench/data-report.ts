@@ -14,6 +14,8 @@ export interface SystemFigures {
   get4kPeer?: SmallFigures | null;
   put256m: { mibPerSec: number };
   get256m: { mibPerSec: number };
+  /** The same GET with the object's files evicted from the page cache first (read from the disk); null when that cannot be done here. */
+  get256mCold: { mibPerSec: number } | null;
   rssPeakMb: { put1g: number; get1g: number } | null;
 }
 
@@ -37,6 +39,7 @@ interface Measured {
 
 export interface DataBenchReport extends Measured {
   swiftSkipped?: string;
+  coldSkipped?: string;
   ratios: Record<string, number | null>;
   targets: Target[];
   agentRssMb: { idleAtStart: number; beforeTransfers: number; afterWorkloads: number };
@@ -80,6 +83,7 @@ export function ratiosOf(r: Measured): Record<string, number | null> {
       if (s.get4kPeer) out[`${name}.get4kPeer/${against}`] = div(s.get4kPeer.opsPerSec, b.get4k.opsPerSec);
       out[`${name}.put256m/${against}`] = div(s.put256m.mibPerSec, b.put256m.mibPerSec / writeShare);
       out[`${name}.get256m/${against}`] = div(s.get256m.mibPerSec, b.get256m.mibPerSec);
+      out[`${name}.get256mCold/${against}`] = div(s.get256mCold?.mibPerSec, b.get256mCold?.mibPerSec);
     }
   }
   const w = r.swift;
@@ -89,6 +93,7 @@ export function ratiosOf(r: Measured): Record<string, number | null> {
     out['single.get4kPeer/swift'] = div(r.single.get4kPeer?.opsPerSec, w.get4k.opsPerSec);
     out['single.put256m/swift'] = div(r.single.put256m.mibPerSec, w.put256m.mibPerSec);
     out['single.get256m/swift'] = div(r.single.get256m.mibPerSec, w.get256m.mibPerSec);
+    out['single.get256mCold/swift'] = div(r.single.get256mCold?.mibPerSec, w.get256mCold?.mibPerSec);
   }
   return out;
 }
@@ -171,6 +176,7 @@ export function printTable(r: DataBenchReport, log: (line: string) => void = con
   latRow('4 KiB GET via peer p50 / p99 ms', (s) => s.get4kPeer);
   row(`${p.bigMiB} MiB PUT MiB/s`, 'put256m', (s) => s.put256m.mibPerSec);
   row(`${p.bigMiB} MiB GET MiB/s`, 'get256m', (s) => s.get256m.mibPerSec);
+  row(`${p.bigMiB} MiB GET, cold cache MiB/s`, 'get256mCold', (s) => s.get256mCold?.mibPerSec);
   row(`peak RSS ${p.hugeMiB} MiB PUT MB`, 'none', (s) => s.rssPeakMb?.put1g);
   row(`peak RSS ${p.hugeMiB} MiB GET MB`, 'none', (s) => s.rssPeakMb?.get1g);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((l) => l[i].length)));
@@ -187,10 +193,18 @@ export function printTable(r: DataBenchReport, log: (line: string) => void = con
       `agents idle after start ${num(r.agentRssMb.idleAtStart)} MB, just before the transfers ${num(r.agentRssMb.beforeTransfers)} MB, ` +
       `after the 4 KiB and ${p.bigMiB} MiB workloads ${num(r.agentRssMb.afterWorkloads)} MB.`,
   );
+  log(`cold cache: the GET right before the row above, with the files evicted from the page cache first (read from the disk).`);
+  if (r.coldSkipped) log(`cold-cache GETs skipped: ${r.coldSkipped}`);
   if (r.swiftSkipped) log(`Swift comparison skipped: ${r.swiftSkipped}`);
   log('\ntargets');
   for (const t of r.targets) {
     const state = t.met === null ? 'n/a   ' : t.met ? 'met   ' : 'MISSED';
     log(`  [${state}] ${t.name}: ${num(t.value, 2)} (target ${t.goal})${t.note && t.met === null ? ` — ${t.note}` : ''}`);
+  }
+  if (r.single.get256mCold && r.baseline.get256mCold) {
+    log('\ncontext (not a target): the same GETs when both sides read the disk (cold cache)');
+    for (const name of ['single', 'standard'] as const) {
+      log(`  ${p.bigMiB} MiB GET ${name} / raw read, cold cache: ${num(r.ratios[`${name}.get256mCold/baseline`], 2)}`);
+    }
   }
 }

@@ -26,6 +26,7 @@ import { BENCH_ADMIN, BenchCluster, type BenchAgent } from './data-cluster';
 import { LoadGenerator, type SmallResult, type SmallWorkload, type StreamResult } from './data-load';
 import { medianSmall, medianStream, printTable, ratiosOf, targetsOf, type DataBenchReport, type SystemFigures } from './data-report';
 import { startSwiftTarget, type SwiftTarget } from './data-swift';
+import { evictFromPageCache, largeFilesUnder } from './page-cache';
 
 const KIB4 = 4096;
 const MIB = 2 ** 20;
@@ -368,19 +369,36 @@ async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport>
     bigRuns.set(name, [...(bigRuns.get(name) ?? []), r]);
   };
   const bigStandard = 'big-object';
+  // A GET right after its PUT reads the page cache (memory, 5-8 GB/s here); the "cold" GET
+  // before it reads the disk: every large file of the run is evicted from the cache first.
+  let coldSkipped: string | undefined;
+  const cold = async (name: string, read: () => Promise<StreamResult>) => {
+    if (coldSkipped) return;
+    if (!evictFromPageCache(largeFilesUnder(root, big / 2))) {
+      coldSkipped = 'dd iflag=nocache failed (GNU coreutils dd is needed to evict files from the page cache)';
+      note(`cold-cache GETs skipped: ${coldSkipped}`);
+      return;
+    }
+    record(name, await read());
+  };
   for (let run = 1; run <= opts.runs; run++) {
     note(`run ${run}/${opts.runs}: ${opts.bigMiB} MiB streams`);
     record('baseline.put256m', await stream('write', join(baseDir, 'big.bin')));
+    await cold('baseline.get256mCold', () => stream('read', join(baseDir, 'big.bin')));
     record('baseline.get256m', await stream('read', join(baseDir, 'big.bin')));
     record('reference.put256m', await stream('put', `${reference.url}/big-object`));
+    await cold('reference.get256mCold', () => stream('get', `${reference.url}/big-object`));
     record('reference.get256m', await stream('get', `${reference.url}/big-object`));
     record('single.put256m', await stream('put', objectUrl(a1, 'bench-single', bigSingle), auth(m)));
+    await cold('single.get256mCold', () => stream('get', objectUrl(a1, 'bench-single', bigSingle), auth(m)));
     record('single.get256m', await stream('get', objectUrl(a1, 'bench-single', bigSingle), auth(m)));
     record('standard.put256m', await stream('put', objectUrl(a1, 'bench-standard', bigStandard), auth(m)));
     await waitCreated(m, 'bench-standard', bigStandard);
+    await cold('standard.get256mCold', () => stream('get', objectUrl(a1, 'bench-standard', bigStandard), auth(m)));
     record('standard.get256m', await stream('get', objectUrl(a1, 'bench-standard', bigStandard), auth(m)));
     if (swift) {
       record('swift.put256m', await stream('put', swift.objectUrl('big-object'), swift.headers));
+      await cold('swift.get256mCold', () => stream('get', swift.objectUrl('big-object'), swift.headers));
       record('swift.get256m', await stream('get', swift.objectUrl('big-object'), swift.headers));
     }
   }
@@ -397,6 +415,7 @@ async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport>
     ...(peer ? { get4kPeer: smallRuns.has(`${system}.get4kPeer`) ? medianSmall(smallRuns.get(`${system}.get4kPeer`)!) : null } : {}),
     put256m: medianStream(bigRuns.get(`${system}.put256m`)!),
     get256m: medianStream(bigRuns.get(`${system}.get256m`)!),
+    get256mCold: bigRuns.has(`${system}.get256mCold`) ? medianStream(bigRuns.get(`${system}.get256mCold`)!) : null,
     rssPeakMb,
   });
   const partial = {
@@ -410,6 +429,7 @@ async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport>
   return {
     ...partial,
     ...(swiftSkipped ? { swiftSkipped } : {}),
+    ...(coldSkipped ? { coldSkipped } : {}),
     ratios,
     targets: targetsOf({ ...partial, ratios }, opts),
     agentRssMb: { idleAtStart: idleMb, beforeTransfers: beforeMb, afterWorkloads: rssAfterMb },
