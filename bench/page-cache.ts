@@ -8,12 +8,16 @@ import { join } from 'node:path';
  * file's cached pages (posix_fadvise DONTNEED), one file at a time — unlike
  * /proc/sys/vm/drop_caches it touches nothing else on a shared machine.
  * Dirty pages cannot be dropped, so the files must have been fsynced (every
- * writer in the bench does). Returns false when dd cannot do it here.
+ * writer in the bench does). Returns false when it cannot be done here: dd
+ * fails, or the pages stay (tmpfs keeps files in memory), where fincore(1)
+ * can tell.
  */
 export function evictFromPageCache(files: string[]): boolean {
   for (const file of files) {
     const r = spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     if (r.status !== 0) return false;
+    const left = residentBytes(file);
+    if (left !== undefined && left > 0) return false;
   }
   return true;
 }
