@@ -22,6 +22,7 @@ import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mapLimited } from '@mcos/backends';
 import { BENCH_ADMIN, BenchCluster, type BenchAgent } from './data-cluster';
 import { LoadGenerator, type SmallResult, type SmallWorkload, type StreamResult } from './data-load';
 import { medianSmall, medianStream, printTable, ratiosOf, targetsOf, type DataBenchReport, type SystemFigures } from './data-report';
@@ -135,13 +136,6 @@ async function waitCreated(m: Mcos, container: string, name: string): Promise<vo
   throw new Error(`${name}: not on every replica after 120 s`);
 }
 
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
-}
-
 /**
  * Names of 4 KiB objects of a `single` container whose one replica is on
  * `holder`, chosen by their stat placement; `count` of them.
@@ -152,7 +146,7 @@ async function namesHeldBy(m: Mcos, container: string, holder: string, count: nu
   for (let batch = 0; held.length < count; batch++) {
     if (batch > 20) throw new Error(`could not find ${count} names placed on ${holder}`);
     const names = Array.from({ length: count * 3 }, (_, i) => `${prefix}-${batch}-${i}`);
-    await forEachLimited(names, 8, async (name) => {
+    await mapLimited(names, 8, async (name) => {
       await expectOk(`put ${name}`, call('PUT', objectUrl(m.agents[0], container, name), auth(m), body));
       const s = await stat(m, container, name);
       const holders = s.replicas.filter((r) => r.state === 'current').map((r) => r.service);
@@ -164,7 +158,7 @@ async function namesHeldBy(m: Mcos, container: string, holder: string, count: nu
 
 async function putNames(m: Mcos, container: string, names: string[]): Promise<void> {
   const body = Buffer.alloc(KIB4, 7);
-  await forEachLimited(names, 8, async (name) => {
+  await mapLimited(names, 8, async (name) => {
     await expectOk(`put ${name}`, call('PUT', objectUrl(m.agents[0], container, name), auth(m), body));
   });
 }
@@ -322,7 +316,7 @@ async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport>
   const baseFiles = Array.from({ length: opts.objects }, (_, i) => join(baseDir, 'read', `f${i}`));
   for (const f of baseFiles) writeFileSync(f, Buffer.alloc(KIB4, 7));
   const refNames = Array.from({ length: opts.objects }, (_, i) => `r4k-${i}`);
-  await forEachLimited(refNames, 8, async (n) => void (await expectOk('reference put', call('PUT', `${reference.url}/${n}`, {}, Buffer.alloc(KIB4, 7)))));
+  await mapLimited(refNames, 8, async (n) => void (await expectOk('reference put', call('PUT', `${reference.url}/${n}`, {}, Buffer.alloc(KIB4, 7)))));
   if (swift) await swift.prepare(opts.objects);
 
   const small = (op: SmallWorkload['op'], targets: string[], headers?: Record<string, string>): SmallWorkload => ({

@@ -25,6 +25,7 @@ import {
 import { BodyReader } from './body-reader';
 import { DirectorySync } from './dir-sync';
 import { OBJECT_SUFFIX, decodeSegment, keyToPathParts, prefixToDirParts } from './fs-key-codec';
+import { mapLimited } from './map-limited';
 import {
   ObjectBackend,
   type ByteRange,
@@ -182,7 +183,7 @@ export class FsBackend extends ObjectBackend {
     try {
       await this.walk(path.join(this.objectsDir, ...prefixToDirParts(prefix)), basePrefix, prefix, marker, candidates, keep);
       // Shortened names: the key is only in the trailer.
-      await forEachLimited(
+      await mapLimited(
         candidates.filter((c) => c.key === undefined),
         LIST_READ_CONCURRENCY,
         async (c) => {
@@ -568,14 +569,6 @@ async function exists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  const worker = async () => {
-    while (i < items.length) await fn(items[i++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function errno(err: unknown): string | undefined {

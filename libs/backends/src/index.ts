@@ -19,3 +19,4 @@ export type { S3Backend, S3BackendOptions } from './s3.backend';
 export type { SwiftBackend, SwiftBackendOptions, SwiftKeystoneAuth, SwiftTempAuth } from './swift.backend';
 export type { AzureBackend, AzureBackendOptions } from './azure.backend';
 export { createBackend, type BackendConfig } from './backend.factory';
+export { mapLimited } from './map-limited';

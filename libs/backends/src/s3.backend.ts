@@ -45,6 +45,7 @@ import {
 } from './backend-rules';
 import { BodyReader, sliceStream } from './body-reader';
 import { decodeHeaderValue, encodeHeaderValue, parseContentRange } from './header-encoding';
+import { mapLimited } from './map-limited';
 import {
   ObjectBackend,
   type ByteRange,
@@ -255,19 +256,14 @@ export class S3Backend extends ObjectBackend {
 
     const truncated = keys.length > limit;
     const page = keys.slice(0, limit);
-    const infos: (StoredObjectInfo | undefined)[] = new Array(page.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < page.length) {
-        const i = next++;
-        try {
-          infos[i] = await this.stat(page[i]);
-        } catch (err) {
-          if (!(err instanceof ObjectNotFoundError)) throw err; // deleted since the listing: skip
-        }
+    const infos = await mapLimited(page, HEAD_CONCURRENCY, async (key) => {
+      try {
+        return await this.stat(key);
+      } catch (err) {
+        if (!(err instanceof ObjectNotFoundError)) throw err;
+        return undefined; // deleted since the listing: skip
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(HEAD_CONCURRENCY, page.length) }, worker));
+    });
     const items = infos.filter((i): i is StoredObjectInfo => i !== undefined);
     return truncated ? { items, truncated, nextMarker: page[page.length - 1] } : { items, truncated };
   }
@@ -419,27 +415,21 @@ export class S3Backend extends ObjectBackend {
     const { UploadId } = await this.call(key, () => this.client.send(new CreateMultipartUploadCommand(create)));
     try {
       const partBytes = Math.max(COPY_PART_BYTES, Math.ceil(size / 10000));
-      const count = Math.ceil(size / partBytes);
-      const parts: CompletedPart[] = new Array(count);
-      let next = 0;
-      const worker = async () => {
-        while (next < count) {
-          const i = next++;
-          const start = i * partBytes;
-          const end = Math.min(size, start + partBytes) - 1;
-          const input = {
-            Bucket: this.bucket,
-            Key: s3Key,
-            UploadId,
-            PartNumber: i + 1,
-            CopySource: this.copySource(source),
-            CopySourceRange: `bytes=${start}-${end}`,
-          };
-          const res = await this.call(key, () => this.client.send(new UploadPartCopyCommand(input)));
-          parts[i] = { PartNumber: i + 1, ETag: res.CopyPartResult?.ETag };
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, count) }, worker));
+      const partNumbers = Array.from({ length: Math.ceil(size / partBytes) }, (_, i) => i + 1);
+      const parts = await mapLimited(partNumbers, COPY_CONCURRENCY, async (partNumber): Promise<CompletedPart> => {
+        const start = (partNumber - 1) * partBytes;
+        const end = Math.min(size, start + partBytes) - 1;
+        const input = {
+          Bucket: this.bucket,
+          Key: s3Key,
+          UploadId,
+          PartNumber: partNumber,
+          CopySource: this.copySource(source),
+          CopySourceRange: `bytes=${start}-${end}`,
+        };
+        const res = await this.call(key, () => this.client.send(new UploadPartCopyCommand(input)));
+        return { PartNumber: partNumber, ETag: res.CopyPartResult?.ETag };
+      });
       const complete = {
         Bucket: this.bucket,
         Key: s3Key,

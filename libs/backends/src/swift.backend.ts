@@ -27,6 +27,7 @@ import {
 } from './backend-rules';
 import { BodyReader, sliceStream } from './body-reader';
 import { decodeHeaderValue, encodeHeaderValue, parseContentRange } from './header-encoding';
+import { mapLimited } from './map-limited';
 import {
   ObjectBackend,
   type ByteRange,
@@ -306,10 +307,8 @@ export class SwiftBackend extends ObjectBackend {
     }
     const truncated = keys.length > limit;
     const page = keys.slice(0, limit);
-    const infos: (StoredObjectInfo | undefined)[] = new Array(page.length);
-    await forEachLimited(page.length, HEAD_CONCURRENCY, async (i) => {
-      infos[i] = (await this.stat(page[i]))?.info; // undefined: deleted since the listing
-    });
+    // undefined: deleted since the listing
+    const infos = await mapLimited(page, HEAD_CONCURRENCY, async (key) => (await this.stat(key))?.info);
     const items = infos.filter((i): i is StoredObjectInfo => i !== undefined);
     return truncated ? { items, truncated, nextMarker: page[page.length - 1] } : { items, truncated };
   }
@@ -538,11 +537,11 @@ export class SwiftBackend extends ObjectBackend {
 
   /** Best effort: segments left behind are invisible, only wasted space. */
   private async deleteSegments(paths: string[]): Promise<void> {
-    await forEachLimited(paths.length, DELETE_CONCURRENCY, async (i) => {
-      const slash = paths[i].indexOf('/');
-      const path = `${this.containerPath(paths[i].slice(0, slash))}/${encodePath(paths[i].slice(slash + 1))}`;
+    await mapLimited(paths, DELETE_CONCURRENCY, async (segment) => {
+      const slash = segment.indexOf('/');
+      const path = `${this.containerPath(segment.slice(0, slash))}/${encodePath(segment.slice(slash + 1))}`;
       try {
-        (await this.call('DELETE', path, undefined, {}, undefined, paths[i])).resume();
+        (await this.call('DELETE', path, undefined, {}, undefined, segment)).resume();
       } catch {
         // left behind
       }
@@ -823,14 +822,6 @@ function pumpChunks(chunks: AsyncIterable<Buffer>): (req: http.ClientRequest) =>
       }
     }
   };
-}
-
-async function forEachLimited(count: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await fn(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
 
 function readText(res: http.IncomingMessage, max: number): Promise<string> {
