@@ -6,3 +6,4 @@ export * from './errors';
 export * from './logging';
 export * from './names';
 export * from './time';
+export * from './security';

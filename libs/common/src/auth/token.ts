@@ -11,6 +11,12 @@ export interface TokenClaims {
   role: UserRole;
   iat: number;
   exp: number;
+  /**
+   * The user's token generation when it was issued: the signed cluster map
+   * names the lowest generation still accepted per user (see
+   * verifyUserToken), so a password reset or a deletion revokes it.
+   */
+  gen?: number;
 }
 
 export interface TokenKeyPair {
@@ -34,11 +40,13 @@ export function generateTokenKeyPair(): TokenKeyPair {
 
 /**
  * Signs `claims` as a compact JWT (`header.payload.signature`, base64url,
- * alg EdDSA with an Ed25519 key).
+ * alg EdDSA with an Ed25519 key). `kid` names the key in the header, so
+ * verifiers can pick it among several while keys rotate.
  */
-export function signToken(claims: TokenClaims, privateKeyPem: string | KeyObject): string {
+export function signToken(claims: TokenClaims, privateKeyPem: string | KeyObject, kid?: string): string {
   const key = typeof privateKeyPem === 'string' ? createPrivateKey(privateKeyPem) : privateKeyPem;
-  const signingInput = `${ENCODED_HEADER}.${base64url(JSON.stringify(claims))}`;
+  const header = kid === undefined ? ENCODED_HEADER : base64url(JSON.stringify({ ...HEADER, kid }));
+  const signingInput = `${header}.${base64url(JSON.stringify(claims))}`;
   const signature = sign(null, Buffer.from(signingInput), key);
   return `${signingInput}.${signature.toString('base64url')}`;
 }
@@ -71,7 +79,24 @@ export function verifyToken(token: string, publicKeyPem: string | KeyObject, now
   const claims = parseJson(encodedPayload, 'payload');
   if (!isTokenClaims(claims)) throw new UnauthorizedError('Malformed token: invalid claims');
   if (nowMs >= claims.exp * 1000) throw new UnauthorizedError('Token expired');
-  return { sub: claims.sub, role: claims.role, iat: claims.iat, exp: claims.exp };
+  const result: TokenClaims = { sub: claims.sub, role: claims.role, iat: claims.iat, exp: claims.exp };
+  if (claims.gen !== undefined) result.gen = claims.gen;
+  return result;
+}
+
+/**
+ * The `kid` of a token's header (undefined when it has none); the token is
+ * not verified here.
+ *
+ * @throws UnauthorizedError when the header is not base64url JSON.
+ */
+export function tokenKeyId(token: string): string | undefined {
+  const header = typeof token === 'string' ? token.slice(0, Math.max(0, token.indexOf('.'))) : '';
+  if (header.length === 0 || header.length > 512 || !/^[A-Za-z0-9_-]+$/.test(header)) {
+    throw new UnauthorizedError('Malformed token: expected three base64url parts');
+  }
+  const kid = (parseJson(header, 'header') as { kid?: unknown }).kid;
+  return typeof kid === 'string' ? kid : undefined;
 }
 
 /**
@@ -102,7 +127,8 @@ function isTokenClaims(value: unknown): value is TokenClaims {
     c.sub.length > 0 &&
     (c.role === 'admin' || c.role === 'user') &&
     Number.isFinite(c.iat) &&
-    Number.isFinite(c.exp)
+    Number.isFinite(c.exp) &&
+    (c.gen === undefined || Number.isSafeInteger(c.gen))
   );
 }
 

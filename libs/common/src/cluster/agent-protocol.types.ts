@@ -1,22 +1,32 @@
 /**
  * What the controller and the agents say to each other over HTTP.
  *
- * Agent -> controller
- *   POST /v1/services/register        header X-MCOS-Join-Token (and, to
- *                                     re-register a known name, X-MCOS-Cluster-Credential)
- *                                     body RegisterServiceRequest -> RegisterServiceResponse
- *   POST /v1/services/{name}/deregister  credential -> 204 (status SHUTOFF)
- *   GET  /v1/cluster-map              credential -> ClusterMap
- *   POST /v1/auth/login               public (agents forward user logins)
+ * Every call between parts carries X-MCOS-Assertion: a service assertion
+ * (see @mcos/common signAssertion) by the sender's own Ed25519 key,
+ * addressed to the receiver (an agent's name, or CONTROLLER_ISSUER).
  *
- * Controller -> agent (credential required)
+ * Agent -> controller
+ *   POST /v1/services/register        headers X-MCOS-Join-Token and an assertion
+ *                                     by the key in the body (proof of possession)
+ *                                     body RegisterServiceRequest -> RegisterServiceResponse
+ *   POST /v1/services/{name}/deregister  assertion of {name} itself -> 204 (status SHUTOFF)
+ *   GET  /v1/cluster-map              assertion -> ClusterMap (signed)
+ *   POST /v1/auth/login               public; an agent forwarding a user's login adds
+ *                                     its assertion and X-MCOS-Client-Address
+ *
+ * Controller -> agent (controller's assertion)
  *   GET  /v1/agent/health             -> AgentHealth
- *   PUT  /v1/agent/cluster-map        body ClusterMap -> PushClusterMapResponse
+ *   PUT  /v1/agent/cluster-map        body ClusterMap (signed) -> PushClusterMapResponse
  */
 import type { BackendKind, ClusterMap } from './cluster-map.types';
 
 export const JOIN_TOKEN_HEADER = 'x-mcos-join-token';
+/** @deprecated the shared cluster credential; accepted only from agents that registered without a key. */
 export const CLUSTER_CREDENTIAL_HEADER = 'x-mcos-cluster-credential';
+/** A service assertion (see signAssertion). */
+export const SERVICE_ASSERTION_HEADER = 'x-mcos-assertion';
+/** The user's address, on a login an agent forwards; trusted only with a valid agent assertion. */
+export const CLIENT_ADDRESS_HEADER = 'x-mcos-client-address';
 /** Names the service that served a read. */
 export const SERVED_BY_HEADER = 'x-mcos-served-by';
 
@@ -35,11 +45,18 @@ export interface RegisterServiceRequest extends CloudFacts {
   region: string;
   /** Configured weight; absent means "derive from capacity". */
   weight?: number;
+  /**
+   * PEM (SPKI) of the agent's own Ed25519 identity key. The registration's
+   * assertion must be signed by it; a known name keeps the key it first
+   * registered with until an admin re-admits it.
+   */
+  publicKey?: string;
 }
 
 export interface RegisterServiceResponse {
-  /** Shared secret for peer and controller<->agent calls. */
-  clusterCredential: string;
+  /** @deprecated only for an agent that registered without a public key. */
+  clusterCredential?: string;
+  /** The current map, signed: the agent pins its last mapKeys link. */
   clusterMap: ClusterMap;
 }
 

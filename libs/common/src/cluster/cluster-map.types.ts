@@ -1,8 +1,10 @@
 /**
  * The cluster map: everything an agent needs to serve without the controller.
- * The controller owns it and bumps `version` on every change (services,
- * statuses, options, rings, token key); agents keep the newest they have seen
- * and never replace it with an older one.
+ * The controller owns it, bumps `version` on every change (services,
+ * statuses, options, rings, keys, users) and signs every version; agents
+ * verify the signature against the key they pinned at their first join
+ * before they use a map, keep the newest they have seen and never replace
+ * it with an older one.
  */
 
 export type ServiceStatus = 'ACTIVE' | 'DISCONNECTED' | 'SHUTOFF' | 'REMOVED';
@@ -21,6 +23,12 @@ export interface ServiceInfo {
   weight: number;
   status: ServiceStatus;
   backend: BackendKind;
+  /**
+   * PEM (SPKI) of the agent's own Ed25519 identity key: peers verify its
+   * service assertions with it. Absent for a service that registered without
+   * one (it cannot authenticate to anyone).
+   */
+  publicKey?: string;
 }
 
 /** A storage option (policy). W + Rq > R gives read-your-writes. */
@@ -59,6 +67,48 @@ export interface ClusterMap {
    * migrates so that reads can still find objects at their old holders.
    */
   previousRings: RingEntry[];
-  /** PEM (SPKI) of the Ed25519 key that signs user tokens. */
+  /** PEM (SPKI) of the Ed25519 key that signs new user tokens (the last of tokenKeys). */
   tokenPublicKey: string;
+  /**
+   * Every key whose tokens may still be valid, by key id (`kid` in the token
+   * header): the current one and retired ones until their tokens expire.
+   */
+  tokenKeys?: TokenKeyEntry[];
+  /**
+   * Every existing user with the lowest token generation still accepted
+   * (`gen` claim). A token whose user is missing here, or whose generation
+   * is lower, is refused: deleting a user or resetting a password revokes
+   * their tokens at every agent with the next map.
+   */
+  users?: Record<string, number>;
+  /**
+   * The controller's signing keys, oldest first: each link after the first
+   * is endorsed by the one before it, the last one signs this map (and the
+   * controller's service assertions). See @mcos/common verifyClusterMap.
+   */
+  mapKeys?: MapKeyLink[];
+  /** Ed25519 signature of the last mapKeys link over the map (see clusterMapSigningBytes). */
+  signature?: ClusterMapSignature;
+}
+
+export interface TokenKeyEntry {
+  kid: string;
+  /** PEM (SPKI). */
+  publicKey: string;
+}
+
+export interface MapKeyLink {
+  /** keyIdOf(publicKey). */
+  keyId: string;
+  /** PEM (SPKI) of an Ed25519 key. */
+  publicKey: string;
+  /** base64url signature, by the previous link's key, over mapKeyEndorsementBytes(this link); absent on the first link. */
+  endorsement?: string;
+}
+
+export interface ClusterMapSignature {
+  /** Id of the signing key (the last mapKeys link). */
+  keyId: string;
+  /** base64url Ed25519 signature. */
+  value: string;
 }
