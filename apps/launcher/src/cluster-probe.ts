@@ -1,21 +1,11 @@
 import { request } from 'node:http';
+import type { LoginResponse, OptionRingView, ServiceView } from '@mcos/common';
 import type { ClusterPlan } from './cluster-plan';
 
 export interface Readiness {
   ready: boolean;
   /** What is still missing, e.g. ["agent-b ACTIVE", "ring standard"]. */
   waitingFor: string[];
-}
-
-interface ServiceView {
-  name: string;
-  status: string;
-}
-
-interface RingView {
-  option: string;
-  replicas: number;
-  built: boolean;
 }
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -53,7 +43,7 @@ export class ClusterProbe {
     if (!this.token && !this.loginRefused) await this.login();
     if (this.loginRefused) return [];
     if (!this.token) return ['admin login'];
-    const [services, rings] = await Promise.all([this.adminGet<ServiceView[]>('/v1/services'), this.adminGet<RingView[]>('/v1/rings')]);
+    const [services, rings] = await Promise.all([this.adminGet<ServiceView[]>('/v1/services'), this.adminGet<OptionRingView[]>('/v1/rings')]);
     if (!services || !rings) return ['controller admin API'];
     const missing: string[] = [];
     for (const agent of this.plan.agents) {
@@ -68,7 +58,7 @@ export class ClusterProbe {
 
   private async login(): Promise<void> {
     const response = await send('POST', `${this.plan.controller.url}/v1/auth/login`, { username: this.admin.username, password: this.admin.password });
-    if (response?.status === 200) this.token = (response.body as { token: string }).token;
+    if (response?.status === 200) this.token = (response.body as LoginResponse).token;
     else if (response?.status === 401) this.loginRefused = true;
   }
 

@@ -1,9 +1,10 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { OptionRingView, RebuildResult } from '@mcos/common';
 import { AdminOnly } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/api-errors.decorator';
-import { RebuildQueryDto, RebuildResultDto, RingViewDto, ServiceMoveCountDto } from './dto/ring.dto';
-import { RebuildResult, RingView, RingsService } from './rings.service';
+import { OptionRingViewDto, RebuildQueryDto, RebuildResultDto, ServiceMoveCountDto } from './dto/ring.dto';
+import { RingsService } from './rings.service';
 
 @ApiTags('rings')
 @ApiExtraModels(ServiceMoveCountDto)
@@ -14,16 +15,16 @@ export class RingsController {
 
   @Get()
   @ApiOperation({ summary: 'Every option\'s ring: distribution, balance, dispersion, last movement (or why it has none)' })
-  @ApiOkResponse({ type: [RingViewDto] })
-  list(): Promise<RingView[]> {
+  @ApiOkResponse({ type: [OptionRingViewDto] })
+  list(): Promise<OptionRingView[]> {
     return this.rings.list();
   }
 
   @Get(':option')
   @ApiOperation({ summary: 'One option\'s ring' })
-  @ApiOkResponse({ type: RingViewDto })
+  @ApiOkResponse({ type: OptionRingViewDto })
   @ApiErrors(404)
-  get(@Param('option') option: string): Promise<RingView> {
+  get(@Param('option') option: string): Promise<OptionRingView> {
     return this.rings.get(option);
   }
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock, NotFoundError, type StorageOption } from '@mcos/common';
+import { Clock, NotFoundError, type OptionRingView, type RebuildResult, type RingAction, type RingChange, type RingDetails, type StorageOption } from '@mcos/common';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
 import { ClusterLock } from '../common/cluster-lock';
 import { ControllerConfig } from '../config/controller-config';
@@ -11,69 +11,7 @@ import { ServiceRepository } from '../registry/service.repository';
 import { RingBuilderService } from './ring-builder.service';
 import { eligibleMembers, sameMembers } from './ring-membership';
 import { RingPair, RingRepository } from './ring.repository';
-import type { RingMember, RingMovement, RingServiceShare, StoredRing } from './stored-ring';
-
-export type RingAction = 'build' | 'rebalance' | 'unchanged' | 'skipped';
-
-/** What (re)building one option's ring does, or would do. */
-export interface RingChange {
-  option: string;
-  action: RingAction;
-  /** Why nothing happens (skipped) or why a rebalance is needed. */
-  reason?: string;
-  currentVersion?: number;
-  /** The new ring's version (applied), or the version it would get (dry run). */
-  newVersion?: number;
-  moved: number;
-  minimumMoves: number;
-  remainingMoves: number;
-  services: ServiceMovement[];
-  /** Bytes that would leave their current holders, from the agents' index sizes. */
-  estimatedBytesToMove: number;
-  /** False when some service that loses partitions has not reported its index size. */
-  bytesEstimateComplete: boolean;
-}
-
-export interface ServiceMovement {
-  name: string;
-  before: number;
-  after: number;
-  gained: number;
-  lost: number;
-  estimatedBytes: number;
-}
-
-export interface RebuildResult {
-  dryRun: boolean;
-  /** Cluster map version after the rebuild (unchanged for a dry run or when nothing changed). */
-  clusterMapVersion: number;
-  options: RingChange[];
-}
-
-export interface RingDetails {
-  version: number;
-  createdAt: string;
-  checksum: string;
-  replicas: number;
-  partitionPower: number;
-  partitions: number;
-  balancePercent: number;
-  dispersionPercent: number;
-  services: RingServiceShare[];
-  lastRebalance?: RingMovement;
-  previousVersion?: number;
-}
-
-export interface RingView {
-  option: string;
-  replicas: number;
-  built: boolean;
-  /** Why there is no ring, or why a rebalance is pending. */
-  reason?: string;
-  /** The ring's inputs differ from the current membership (or moves remain): a rebuild would change it. */
-  pendingRebalance: boolean;
-  ring?: RingDetails;
-}
+import type { RingMember, StoredRing } from './stored-ring';
 
 interface Plan {
   option: StorageOption;
@@ -144,12 +82,12 @@ export class RingsService {
     });
   }
 
-  async list(): Promise<RingView[]> {
+  async list(): Promise<OptionRingView[]> {
     const snapshot = await this.snapshot();
     return snapshot.options.map((option) => this.view(option, snapshot));
   }
 
-  async get(optionName: string): Promise<RingView> {
+  async get(optionName: string): Promise<OptionRingView> {
     const snapshot = await this.snapshot();
     const option = snapshot.options.find((o) => o.name === optionName);
     if (!option) throw new NotFoundError(`No option named ${optionName}`);
@@ -344,7 +282,7 @@ export class RingsService {
     return change;
   }
 
-  private view(option: StorageOption, snapshot: ClusterSnapshot): RingView {
+  private view(option: StorageOption, snapshot: ClusterSnapshot): OptionRingView {
     const pair = snapshot.rings.get(option.name);
     const plan = this.plan(option, snapshot, true);
     const pendingRebalance = pair !== undefined && plan.action === 'rebalance';

@@ -1,1 +1,2 @@
 export * from './user-api.types';
+export * from './admin-api.types';

@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
-import { IsOptionName } from '@mcos/common';
+import { IsOptionName, type OptionView } from '@mcos/common';
 import { MAX_REPLICAS } from '../../config/storage-option.config';
-import type { OptionView } from '../options.service';
 import { PlacementDto } from './placement.dto';
 
 export class CreateOptionDto {

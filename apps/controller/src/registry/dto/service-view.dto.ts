@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { BackendKind, BackgroundProgress, ServiceStatus } from '@mcos/common';
+import type { BackendKind, BackgroundProgress, ClusterProgress, DistanceMatrix, ServiceProgress, ServiceStatus, ServiceView } from '@mcos/common';
 import { BACKEND_KINDS, SERVICE_STATUSES } from '../../cluster-map/dto/cluster-map.dto';
 import type { WeightSource } from '../registered-service';
-import type { ClusterProgress, DistanceMatrix, ServiceProgress, ServiceView } from '../registry.service';
 
 export class BackgroundProgressDto implements BackgroundProgress {
   @ApiProperty() scanned!: number;

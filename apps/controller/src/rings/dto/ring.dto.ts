@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
-import type { RingMovement, RingServiceShare } from '../stored-ring';
-import type { RebuildResult, RingAction, RingChange, RingDetails, RingView, ServiceMovement } from '../rings.service';
+import type { OptionRingView, RebuildResult, RingAction, RingChange, RingDetails, RingMovement, RingServiceShare, ServiceMovement } from '@mcos/common';
 
 export class RebuildQueryDto {
   @ApiPropertyOptional({ description: 'Only report what a rebuild would do', default: false })
@@ -50,7 +49,7 @@ export class RingDetailsDto implements RingDetails {
   @ApiPropertyOptional() previousVersion?: number;
 }
 
-export class RingViewDto implements RingView {
+export class OptionRingViewDto implements OptionRingView {
   @ApiProperty() option!: string;
   @ApiProperty() replicas!: number;
   @ApiProperty() built!: boolean;
