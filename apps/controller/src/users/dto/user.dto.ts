@@ -1,7 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
-import { IsUsername, type LoginRequest, type LoginResponse, USER_ROLES, type UserRole } from '@mcos/common';
-import type { UserView } from '../users.service';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { type CreateUserRequest, IsUsername, type LoginRequest, type LoginResponse, USER_ROLES, type UserRole, type UserView } from '@mcos/common';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 1024;
@@ -29,7 +28,10 @@ export class LoginResponseDto implements LoginResponse {
   role!: UserRole;
 }
 
-export class CreateUserDto {
+/** The least privilege: a new account is an admin only when asked for. */
+export const DEFAULT_USER_ROLE: UserRole = 'user';
+
+export class CreateUserDto implements CreateUserRequest {
   @ApiProperty({ example: 'alice', description: '1-63 of [A-Za-z0-9._-]' })
   @IsUsername()
   username!: string;
@@ -40,9 +42,12 @@ export class CreateUserDto {
   @MaxLength(PASSWORD_MAX_LENGTH)
   password!: string;
 
-  @ApiProperty({ enum: USER_ROLES, example: 'user' })
+  @ApiPropertyOptional({ enum: USER_ROLES, default: DEFAULT_USER_ROLE, description: 'Absent: user (the least privilege)' })
+  // Only an absent role takes the default: null is refused like any other non-role.
+  @ValidateIf((_dto: CreateUserDto, value: unknown) => value !== undefined)
   @IsIn(USER_ROLES)
-  role!: UserRole;
+  // The global ValidationPipe (transform: true) builds the DTO with `new`, so an absent role keeps this value.
+  role: UserRole = DEFAULT_USER_ROLE;
 }
 
 export class ResetPasswordDto {
