@@ -62,22 +62,46 @@ export function agentClient(context: CliContext): ApiClient {
   return new ApiClient({ baseUrl: session.agentUrl, kind: 'agent', token: session.token });
 }
 
+/** How long a controller named by the agent has to answer /health before the next one is tried. */
+const CONTROLLER_PROBE_TIMEOUT_MS = 2_000;
+
 /**
- * A client of the controller's admin API: `--controller URL`, else
- * MCOS_CONTROLLER_URL, else the URL stored at login. The token is the same
- * (the agent forwarded the login to the controller).
+ * A client of the controller's admin API at, in this order: `--controller
+ * URL`, MCOS_CONTROLLER_URL, the URL given to `mcos login --controller`, or
+ * the first of the controllers the agent named at login that answers. The
+ * token is the same (the agent forwarded the login to the controller).
  */
-export function controllerClient(context: CliContext, flag?: string): ApiClient {
+export async function controllerClient(context: CliContext, flag?: string): Promise<ApiClient> {
   const session = currentSession(context);
-  const url = flag ?? context.env.MCOS_CONTROLLER_URL ?? session.controllerUrl;
-  if (!url) {
+  const explicit = flag ?? context.env.MCOS_CONTROLLER_URL ?? session.controllerUrl;
+  const url = explicit === undefined ? await firstAnswering(session, session.controllers ?? []) : checkUrl(explicit, '--controller');
+  return new ApiClient({ baseUrl: url, kind: 'controller', token: session.token });
+}
+
+/** The first controller that answers /health; a lone one is used as is (the command then says if it is down). */
+async function firstAnswering(session: Session, urls: string[]): Promise<string> {
+  if (urls.length === 0) {
     throw new CliError(
-      'no controller URL: admin commands talk to the controller, and the agent does not tell its address',
+      'no controller URL: admin commands talk to the controller, and the agent tells its address only to an admin',
       ExitCode.usage,
-      `log in with it once (mcos login ${session.agentUrl} --controller http://HOST:PORT), or pass --controller URL`,
+      `log in as an admin (mcos login ${session.agentUrl} --username <admin>), or pass --controller http://HOST:PORT`,
     );
   }
-  return new ApiClient({ baseUrl: checkUrl(url, '--controller'), kind: 'controller', token: session.token });
+  if (urls.length === 1) return urls[0];
+  for (const url of urls) {
+    if (await controllerAnswers(url)) return url;
+  }
+  throw new CliError(`none of the controllers the agent named answers (${urls.join(', ')})`, ExitCode.server, 'is the controller running? pass --controller URL to use another one');
+}
+
+/** True when the controller at `url` answers its health check. */
+export async function controllerAnswers(url: string): Promise<boolean> {
+  try {
+    await new ApiClient({ baseUrl: url, kind: 'controller', timeoutMs: CONTROLLER_PROBE_TIMEOUT_MS }).json('GET', '/health');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** @throws CliError (usage) unless `url` is an http(s) URL; returns it without a trailing slash. */

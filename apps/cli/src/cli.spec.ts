@@ -167,6 +167,30 @@ describe('mcos (runCli)', () => {
       expect(store.load()?.token).toBe('tok');
     });
 
+    it("keeps the controllers an admin's login answer names, only the http(s) ones", async () => {
+      server.routes.set('POST /v1/auth/login', (_req, _body, res) =>
+        json(res, 200, { token: 'tok-2', expiresAt: '2099-01-01T00:00:00.000Z', role: 'admin', controllers: [server.url, 'ftp://evil.example', 42, `${server.url}/`, 'http://' + 'a'.repeat(3000)] }),
+      );
+      server.routes.set('GET /health', (_req, _body, res) => json(res, 200, { status: 'ok' }));
+      const sut = await mcos(['login', server.url, '-u', 'root', '-p', 'root-password']);
+      expect(sut.code).toBe(0);
+      expect(sut.stdout).toContain(`Admin commands go to the controller at ${server.url}.`);
+      expect(sut.stderr).toBe('');
+      expect(store.load()).toEqual({ agentUrl: server.url, controllers: [server.url], username: 'root', role: 'admin', token: 'tok-2', expiresAt: '2099-01-01T00:00:00.000Z' });
+      expect((await mcos(['whoami'])).stdout).toContain(`controller: ${server.url} (named by the agent`);
+    });
+
+    it('says when no controller is known (an agent that names none) and when the named one does not answer', async () => {
+      server.routes.set('POST /v1/auth/login', (_req, _body, res) => json(res, 200, { token: 't', expiresAt: '2099-01-01T00:00:00.000Z', role: 'admin' }));
+      const without = await mcos(['login', server.url, '-u', 'root', '-p', 'root-password']);
+      expect(without.stdout).toContain('No controller known: pass --controller URL');
+      expect(store.load()?.controllers).toBeUndefined();
+      server.routes.set('POST /v1/auth/login', (_req, _body, res) => json(res, 200, { token: 't', expiresAt: '2099-01-01T00:00:00.000Z', role: 'admin', controllers: ['http://127.0.0.1:1'] }));
+      const down = await mcos(['login', server.url, '-u', 'root', '-p', 'root-password']);
+      expect(down.code).toBe(0);
+      expect(down.stderr).toContain('the controller at http://127.0.0.1:1 does not answer');
+    });
+
     it('refuses a URL that is not http(s) (exit 2)', async () => {
       expect((await mcos(['login', 'ftp://x', '-u', 'a', '-p', 'b'])).code).toBe(2);
     });
@@ -294,6 +318,55 @@ describe('mcos (runCli)', () => {
       const sut = await mcos(['admin', '--controller', server.url, 'services']);
       expect(sut.code).toBe(0);
       expect(sut.stdout.split('\n')[1]).toMatch(/^agent-a\s+r1\s+ACTIVE\s+1\.0 KiB \/ 2\.0 KiB\s+w 100 \/ r 200 MB\/s\s+v3\s+4 to move, 2 failed$/);
+    });
+
+    it('use the first controller the agent named that answers, and --controller or MCOS_CONTROLLER_URL over them', async () => {
+      const other = new FakeServer();
+      await other.start();
+      try {
+        other.routes.set('GET /v1/options', (_req, _body, res) => json(res, 200, []));
+        server.routes.set('GET /health', (_req, _body, res) => json(res, 200, { status: 'ok' }));
+        server.routes.set('GET /v1/options', (req, _body, res) => {
+          expect(req.headers.authorization).toBe('Bearer tok');
+          json(res, 200, [{ name: 'standard', replicas: 3, writeQuorum: 2, readQuorum: 2, readYourWrites: true, ringVersion: 4, containers: 1, createdAt: 'c', updatedAt: 'u' }]);
+        });
+        store.save(session({ controllerUrl: undefined, controllers: ['http://127.0.0.1:1', server.url, other.url] }));
+        const sut = await mcos(['admin', 'options']);
+        expect(sut.code).toBe(0);
+        expect(sut.stdout).toMatch(/^standard\s+3\s+2\s+2\s+yes\s+any\s+v4\s+1$/m);
+        expect(server.seen.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /health', 'GET /v1/options']);
+        expect(other.seen).toHaveLength(0);
+
+        expect((await mcos(['--json', 'admin', '--controller', other.url, 'options'])).stdout).toBe('[]\n');
+        expect((await mcos(['--json', 'admin', 'options'], { env: { MCOS_CONTROLLER_URL: other.url } })).stdout).toBe('[]\n');
+        expect(other.seen.map((r) => r.url)).toEqual(['/v1/options', '/v1/options']);
+      } finally {
+        await other.stop();
+      }
+    });
+
+    it('say so (exit 4) when none of the controllers the agent named answers', async () => {
+      store.save(session({ controllerUrl: undefined, controllers: ['http://127.0.0.1:1', 'http://127.0.0.1:2'] }));
+      const sut = await mcos(['admin', 'services']);
+      expect(sut.code).toBe(4);
+      expect(sut.stderr).toContain('none of the controllers the agent named answers (http://127.0.0.1:1, http://127.0.0.1:2)');
+    });
+
+    it('create a user with the role user unless --role says otherwise', async () => {
+      store.save(session());
+      const bodies: unknown[] = [];
+      server.routes.set('POST /v1/users', (_req, body, res) => {
+        const request = JSON.parse(body.toString()) as { username: string; role: string };
+        bodies.push(request);
+        json(res, 201, { username: request.username, role: request.role, createdAt: 'c', updatedAt: 'u' });
+      });
+      expect((await mcos(['admin', 'users', 'add', 'bob', '-p', 'bob-password'])).stdout).toBe('Created user bob (role user).\n');
+      expect((await mcos(['admin', 'users', 'add', 'eve', '-p', 'eve-password', '--role', 'admin'])).stdout).toBe('Created user eve (role admin).\n');
+      expect(bodies).toEqual([
+        { username: 'bob', password: 'bob-password', role: 'user' },
+        { username: 'eve', password: 'eve-password', role: 'admin' },
+      ]);
+      expect((await mcos(['admin', 'users', 'add', '--help'])).stdout).toContain('default: "user"');
     });
 
     it('say an admin role is needed on 403 (exit 3)', async () => {

@@ -8,7 +8,7 @@ import { CliError, ExitCode } from './errors/cli.error';
 
 const EXAMPLES = `
 Examples:
-  mcos login http://127.0.0.1:7001 --username admin --controller http://127.0.0.1:7000
+  mcos login http://127.0.0.1:7001 --username admin
   mcos mb photos
   mcos put cat.jpg photos/2024/cat.jpg
   mcos ls photos/2024/

@@ -1,81 +1,33 @@
 import { Command, Option } from 'commander';
+import type { CreateUserRequest, OptionRingView, OptionView, RebuildResult, ServiceView, UserRole, UserView } from '@mcos/common';
 import { CliContext, controllerClient, Output } from '../cli-context';
 import { CliError, ExitCode } from '../errors/cli.error';
 import { formatBytes, formatDate, formatTable } from '../output/format';
 import { ask } from '../prompt';
 
-interface ServiceView {
-  name: string;
-  url: string;
-  region: string;
-  backend: string;
-  status: string;
-  weight: number;
-  capacity: { totalBytes?: number; usedBytes?: number };
-  speed: { writeMBps?: number; readMBps?: number };
-  ringVersions: Record<string, number>;
-  progress?: { scanned: number; pushed: number; moved: number; failures: number; oldestUnreplicatedMs: number; remainingByOption: Record<string, number> };
-}
-
-interface OptionView {
-  name: string;
-  replicas: number;
-  writeQuorum: number;
-  readQuorum: number;
-  placement?: { regions?: string[]; services?: string[] };
-  readYourWrites: boolean;
-  ringVersion?: number;
-  containers?: number;
-}
-
-interface RingShare {
-  name: string;
-  region: string;
-  weight: number;
-  partitionReplicas: number;
-  desired: number;
-  balancePercent: number;
-}
-
-interface RingView {
-  option: string;
-  replicas: number;
-  built: boolean;
-  reason?: string;
-  pendingRebalance: boolean;
-  ring?: { version: number; createdAt: string; partitions: number; partitionPower: number; balancePercent: number; dispersionPercent: number; services: RingShare[] };
-}
-
-interface UserView {
-  username: string;
-  role: string;
-  createdAt: string;
-}
-
-interface RebuildResult {
-  dryRun: boolean;
-  clusterMapVersion: number;
-  options: { option: string; action: string; reason?: string; currentVersion?: number; newVersion?: number; moved: number; minimumMoves: number; remainingMoves: number; estimatedBytesToMove: number }[];
-}
-
 type OutputFor = (command: Command) => Output;
 
 /**
  * `mcos admin ...`: the controller's admin API. The controller URL comes
- * from `--controller`, MCOS_CONTROLLER_URL, or `mcos login --controller`.
+ * from `--controller`, MCOS_CONTROLLER_URL, `mcos login --controller`, or
+ * the controllers the agent named when an admin logged in.
  */
 export function registerAdminCommands(program: Command, context: CliContext, outputFor: OutputFor): void {
   const admin = program
     .command('admin')
     .description('cluster administration at the controller (needs an admin login)')
-    .addOption(new Option('--controller <url>', 'the controller (default: the one given at login, or $MCOS_CONTROLLER_URL)'));
-  const client = (command: Command) => controllerClient(context, (command.optsWithGlobals() as { controller?: string }).controller);
+    .addOption(new Option('--controller <url>', 'the controller (default: $MCOS_CONTROLLER_URL, else the one given at login, else the first answering one the agent named)'));
+  /** One JSON call to the controller; its answer's body. */
+  const call = async <T>(command: Command, method: string, path: string, body?: unknown): Promise<T> => {
+    const client = await controllerClient(context, (command.optsWithGlobals() as { controller?: string }).controller);
+    return (await client.json<T>(method, path, body)).body;
+  };
 
   admin
     .command('services')
     .description('the cloud services: region, status, capacity, speed, ring versions, repair progress')
     .action(async (_options: unknown, command: Command) => {
-      const services = (await client(command).json<ServiceView[]>('GET', '/v1/services')).body;
+      const services = await call<ServiceView[]>(command, 'GET', '/v1/services');
       outputFor(command).result(services, () =>
         formatTable(
           ['NAME', 'REGION', 'STATUS', 'CAPACITY', 'SPEED', 'RINGS', 'REPAIR'],
@@ -88,7 +40,7 @@ export function registerAdminCommands(program: Command, context: CliContext, out
     .command('options')
     .description('the storage options: replicas R, write quorum W, read quorum Rq, placement, ring')
     .action(async (_options: unknown, command: Command) => {
-      const options = (await client(command).json<OptionView[]>('GET', '/v1/options')).body;
+      const options = await call<OptionView[]>(command, 'GET', '/v1/options');
       outputFor(command).result(options, () =>
         formatTable(
           ['NAME', 'R', 'W', 'RQ', 'READ-YOUR-WRITES', 'PLACEMENT', 'RING', 'CONTAINERS'],
@@ -111,9 +63,8 @@ export function registerAdminCommands(program: Command, context: CliContext, out
     .description('every ring (or one option\'s ring with its per-service distribution)')
     .argument('[option]', 'one option')
     .action(async (option: string | undefined, _options: unknown, command: Command) => {
-      const api = client(command);
       if (option === undefined) {
-        const rings = (await api.json<RingView[]>('GET', '/v1/rings')).body;
+        const rings = await call<OptionRingView[]>(command, 'GET', '/v1/rings');
         outputFor(command).result(rings, () =>
           formatTable(
             ['OPTION', 'R', 'VERSION', 'PARTITIONS', 'BALANCE', 'DISPERSION', 'NOTE'],
@@ -130,7 +81,7 @@ export function registerAdminCommands(program: Command, context: CliContext, out
         );
         return;
       }
-      const ring = (await api.json<RingView>('GET', `/v1/rings/${encodeURIComponent(option)}`)).body;
+      const ring = await call<OptionRingView>(command, 'GET', `/v1/rings/${encodeURIComponent(option)}`);
       outputFor(command).result(ring, () => formatRing(ring));
     });
 
@@ -139,7 +90,7 @@ export function registerAdminCommands(program: Command, context: CliContext, out
     .command('ls')
     .description('every user')
     .action(async (_options: unknown, command: Command) => {
-      const list = (await client(command).json<UserView[]>('GET', '/v1/users')).body;
+      const list = await call<UserView[]>(command, 'GET', '/v1/users');
       outputFor(command).result(list, () => formatTable(['USERNAME', 'ROLE', 'CREATED'], list.map((u) => [u.username, u.role, formatDate(u.createdAt)])));
     });
   users
@@ -147,11 +98,12 @@ export function registerAdminCommands(program: Command, context: CliContext, out
     .description('create a user')
     .argument('<username>', '1-63 of A-Z a-z 0-9 . _ -')
     .option('-p, --password <password>', 'at least 8 characters; else $MCOS_NEW_PASSWORD, or asked for')
-    .addOption(new Option('--role <role>', 'user or admin').choices(['user', 'admin']).default('user'))
-    .action(async (username: string, options: { password?: string; role: string }, command: Command) => {
+    .addOption(new Option('--role <role>', "the new account's role").choices(['user', 'admin']).default('user'))
+    .action(async (username: string, options: { password?: string; role: UserRole }, command: Command) => {
       const password = options.password ?? context.env.MCOS_NEW_PASSWORD ?? (await ask(context, `Password for ${username}: `, '--password', true));
       if (password.length < 8) throw new CliError('the password must have at least 8 characters', ExitCode.usage);
-      const user = (await client(command).json<UserView>('POST', '/v1/users', { username, password, role: options.role })).body;
+      const request: CreateUserRequest = { username, password, role: options.role };
+      const user = await call<UserView>(command, 'POST', '/v1/users', request);
       outputFor(command).result(user, () => `Created user ${user.username} (role ${user.role}).\n`);
     });
   users
@@ -159,7 +111,7 @@ export function registerAdminCommands(program: Command, context: CliContext, out
     .description('delete a user (not the last admin)')
     .argument('<username>', 'the user')
     .action(async (username: string, _options: unknown, command: Command) => {
-      await client(command).json('DELETE', `/v1/users/${encodeURIComponent(username)}`);
+      await call(command, 'DELETE', `/v1/users/${encodeURIComponent(username)}`);
       outputFor(command).result({ removed: username }, () => `Removed user ${username}.\n`);
     });
 
@@ -168,7 +120,7 @@ export function registerAdminCommands(program: Command, context: CliContext, out
     .description('build or rebalance every ring that would change now')
     .option('--dry-run', 'only say what would move')
     .action(async (options: { dryRun?: boolean }, command: Command) => {
-      const result = (await client(command).json<RebuildResult>('POST', `/v1/rings/rebuild${options.dryRun ? '?dryRun=true' : ''}`)).body;
+      const result = await call<RebuildResult>(command, 'POST', `/v1/rings/rebuild${options.dryRun ? '?dryRun=true' : ''}`);
       outputFor(command).result(result, () =>
         [
           result.dryRun ? `Dry run (cluster map v${result.clusterMapVersion}, nothing changed):` : `Cluster map v${result.clusterMapVersion}:`,
@@ -229,7 +181,7 @@ function placementOf(placement: OptionView['placement']): string {
   return parts.join('; ') || 'any';
 }
 
-function formatRing(view: RingView): string {
+function formatRing(view: OptionRingView): string {
   if (!view.ring) return `${view.option}: no ring${view.reason ? ` (${view.reason})` : ''}.\n`;
   const r = view.ring;
   return [

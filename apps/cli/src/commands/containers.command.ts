@@ -1,37 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
+import type { ContainerListPage, ContainerView, ObjectListEntry, ObjectListPage } from '@mcos/common';
 import { agentClient, CliContext, Output } from '../cli-context';
 import { ApiError, CliError, ExitCode } from '../errors/cli.error';
 import { ApiClient, containerPath } from '../http/api.client';
 import { parseListTarget } from '../object-target';
 import { formatBytes, formatDate, formatTable } from '../output/format';
-
-interface ContainerInfo {
-  name: string;
-  option: string;
-  createdAt: number;
-}
-
-interface ContainerList {
-  containers: ContainerInfo[];
-  truncated: boolean;
-  complete: boolean;
-}
-
-interface ObjectEntry {
-  name: string;
-  size: number;
-  etag: string;
-  lastModified: string;
-  contentType?: string;
-}
-
-interface ObjectList {
-  objects: ObjectEntry[];
-  subdirs: string[];
-  truncated: boolean;
-  nextMarker?: string;
-  complete: boolean;
-}
 
 type OutputFor = (command: Command) => Output;
 
@@ -58,7 +31,7 @@ export function registerContainerCommands(program: Command, context: CliContext,
     .option('--option <name>', 'storage option (mcos admin options lists them); default: the cluster default')
     .action(async (container: string, options: { option?: string }, command: Command) => {
       if (container.includes('/')) throw new CliError(`container names cannot contain "/": "${container}"`, ExitCode.usage);
-      const answer = await agentClient(context).json<ContainerInfo>('PUT', containerPath(container), options.option ? { option: options.option } : {});
+      const answer = await agentClient(context).json<ContainerView>('PUT', containerPath(container), options.option ? { option: options.option } : {});
       const info = answer.body;
       outputFor(command).result({ ...info, created: answer.status === 201 }, () =>
         answer.status === 201 ? `Created container ${info.name} (option ${info.option}).\n` : `Container ${info.name} already exists (option ${info.option}).\n`,
@@ -83,13 +56,13 @@ export function registerContainerCommands(program: Command, context: CliContext,
 }
 
 async function listContainers(client: ApiClient, out: Output, limit?: number): Promise<void> {
-  const containers: ContainerInfo[] = [];
+  const containers: ContainerView[] = [];
   let complete = true;
   let marker: string | undefined;
   for (;;) {
     const query = new URLSearchParams({ limit: String(PAGE) });
     if (marker) query.set('marker', marker);
-    const page = (await client.json<ContainerList>('GET', `/v1/containers?${query}`)).body;
+    const page = (await client.json<ContainerListPage>('GET', `/v1/containers?${query}`)).body;
     containers.push(...page.containers);
     complete &&= page.complete;
     if (!page.truncated || page.containers.length === 0 || (limit && containers.length >= limit)) break;
@@ -104,7 +77,7 @@ async function listContainers(client: ApiClient, out: Output, limit?: number): P
 
 async function listObjects(client: ApiClient, out: Output, target: string, options: { recursive?: boolean; limit?: number }): Promise<void> {
   const { container, prefix } = parseListTarget(target);
-  const objects: ObjectEntry[] = [];
+  const objects: ObjectListEntry[] = [];
   const subdirs: string[] = [];
   let complete = true;
   let marker: string | undefined;
@@ -113,7 +86,7 @@ async function listObjects(client: ApiClient, out: Output, target: string, optio
     if (prefix) query.set('prefix', prefix);
     if (!options.recursive) query.set('delimiter', '/');
     if (marker) query.set('marker', marker);
-    const page = (await client.json<ObjectList>('GET', `${containerPath(container)}/objects?${query}`)).body;
+    const page = (await client.json<ObjectListPage>('GET', `${containerPath(container)}/objects?${query}`)).body;
     objects.push(...page.objects);
     subdirs.push(...page.subdirs);
     complete &&= page.complete;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { checkUrl, CliContext, Output } from '../cli-context';
+import type { AgentLoginAnswer } from '@mcos/common';
+import { checkUrl, CliContext, controllerAnswers, Output } from '../cli-context';
 import type { Session } from '../config/config.store';
 import { CliError, ExitCode } from '../errors/cli.error';
 import { ApiClient } from '../http/api.client';
@@ -13,11 +14,9 @@ interface LoginOptions {
   controller?: string;
 }
 
-interface LoginAnswer {
-  token: string;
-  expiresAt: string;
-  role?: string;
-}
+/** More controllers than any cluster has: the rest of a longer list is ignored. */
+const MAX_CONTROLLERS = 16;
+const MAX_URL_LENGTH = 2048;
 
 type OutputFor = (command: Command) => Output;
 
@@ -29,7 +28,7 @@ export function registerLoginCommands(program: Command, context: CliContext, out
     .option('-u, --username <name>', 'asked for when missing')
     .option('-p, --password <password>', 'else $MCOS_PASSWORD, --password-stdin, or asked for')
     .option('--password-stdin', 'read the password from the first line of stdin')
-    .option('--controller <url>', 'the controller, for the admin commands (e.g. http://127.0.0.1:7000)')
+    .option('--controller <url>', 'the controller for the admin commands (default: the one the agent names to an admin)')
     .addHelpText('after', '\nThe token and both URLs are kept in $MCOS_CLI_CONFIG_DIR, else $XDG_CONFIG_HOME/mcos, else ~/.config/mcos (file mode 0600).')
     .action(async (url: string, options: LoginOptions, command: Command) => login(context, outputFor(command), url, options));
 
@@ -50,7 +49,7 @@ export function registerLoginCommands(program: Command, context: CliContext, out
       outputFor(command).result(shown, () =>
         [
           `${session.username} (role ${session.role}) at ${session.agentUrl}`,
-          `controller: ${session.controllerUrl ?? 'not set (mcos login ... --controller URL)'}`,
+          `controller: ${controllerLine(session)}`,
           `token valid until ${formatDate(session.expiresAt)}`,
           '',
         ].join('\n'),
@@ -66,22 +65,61 @@ async function login(context: CliContext, out: Output, rawUrl: string, options: 
   if (!username || !password) throw new CliError('username and password must not be empty', ExitCode.usage);
 
   const client = new ApiClient({ baseUrl: agentUrl, kind: 'agent' });
-  const answer = await client.json<LoginAnswer | { message?: string }>('POST', '/v1/auth/login', { username, password }, [401]);
+  const answer = await client.json<AgentLoginAnswer | { message?: string }>('POST', '/v1/auth/login', { username, password }, [401]);
   if (answer.status === 401) throw new CliError(`login as ${username} at ${agentUrl} failed: wrong username or password`, ExitCode.auth, 'check both; the admin password of npm start is in its banner (and in data/admin-password)');
-  const granted = answer.body as LoginAnswer;
-  const session: Session = { agentUrl, controllerUrl, username, role: granted.role ?? 'user', token: granted.token, expiresAt: granted.expiresAt };
+  const granted = answer.body as AgentLoginAnswer;
+  const controllers = controllersFrom(granted.controllers);
+  const session: Session = { agentUrl, controllerUrl, controllers, username, role: granted.role ?? 'user', token: granted.token, expiresAt: granted.expiresAt };
   context.store.save(session);
 
-  if (controllerUrl && !(await answers(controllerUrl))) {
-    out.note(`warning: the controller at ${controllerUrl} does not answer; admin commands will fail until it does`);
+  const candidates = controllerUrl ? [controllerUrl] : (controllers ?? []);
+  if (candidates.length > 0 && !(await anyAnswers(candidates))) {
+    out.note(`warning: ${candidates.length === 1 ? `the controller at ${candidates[0]} does not answer` : `none of the controllers ${candidates.join(', ')} answers`}; admin commands will fail until one does`);
   }
-  out.result({ agentUrl, controllerUrl, username, role: session.role, expiresAt: session.expiresAt }, () =>
+  out.result({ agentUrl, controllerUrl, controllers, username, role: session.role, expiresAt: session.expiresAt }, () =>
     [
       `Logged in to ${agentUrl} as ${username} (role ${session.role}), until ${formatDate(session.expiresAt)}.`,
-      controllerUrl ? `Admin commands go to the controller at ${controllerUrl}.` : 'No controller given: pass --controller URL to use the admin commands.',
+      candidates.length === 0
+        ? 'No controller known: pass --controller URL to use the admin commands.'
+        : candidates.length === 1
+          ? `Admin commands go to the controller at ${candidates[0]}.`
+          : `Admin commands go to the first of these controllers that answers: ${candidates.join(', ')}.`,
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * The controller URLs of the agent's login answer (sent to admins only; an
+ * older agent sends none): only http(s) URLs are kept, at most MAX_CONTROLLERS,
+ * since the answer comes from the network.
+ */
+export function controllersFrom(value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const urls: string[] = [];
+  for (const entry of value.slice(0, MAX_CONTROLLERS)) {
+    if (typeof entry !== 'string' || entry.length > MAX_URL_LENGTH) continue;
+    try {
+      const url = checkUrl(entry, 'controller URL');
+      if (!urls.includes(url)) urls.push(url);
+    } catch {
+      // Not an http(s) URL: not one to send a token to.
+    }
+  }
+  return urls.length > 0 ? urls : undefined;
+}
+
+function controllerLine(session: Session): string {
+  if (session.controllerUrl) return `${session.controllerUrl} (given with --controller)`;
+  if (session.controllers?.length) return `${session.controllers.join(', ')} (named by the agent; the first that answers is used)`;
+  return 'none known (log in as an admin, or pass --controller URL)';
+}
+
+async function anyAnswers(urls: string[]): Promise<boolean> {
+  for (const url of urls) {
+    if (await controllerAnswers(url)) return true;
+  }
+  return false;
 }
 
 /** Logging in again at the same agent keeps the controller given before. */
@@ -101,13 +139,4 @@ async function firstLine(context: CliContext): Promise<string> {
     if (text.includes('\n')) break;
   }
   return text.split(/\r?\n/)[0];
-}
-
-async function answers(controllerUrl: string): Promise<boolean> {
-  try {
-    await new ApiClient({ baseUrl: controllerUrl, kind: 'controller', timeoutMs: 3_000 }).json('GET', '/health');
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -4,43 +4,13 @@ import { createReadStream, createWriteStream, renameSync, rmSync, statSync } fro
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ObjectStat, PutObjectAnswer } from '@mcos/common';
 import { agentClient, CliContext, Output } from '../cli-context';
 import { ApiError, CliError, ExitCode } from '../errors/cli.error';
 import { objectPath } from '../http/api.client';
 import { parseObjectTarget } from '../object-target';
 import { formatBytes, formatDate, formatTable } from '../output/format';
 import { TransferProgress } from '../output/transfer-progress';
-
-interface PutAnswer {
-  etag: string;
-  size: number;
-  timestamp: string;
-  state: string;
-  replicas: { service: string; durable: boolean }[];
-}
-
-interface ReplicaReport {
-  service: string;
-  region?: string;
-  role: string;
-  state: string;
-  timestamp?: string;
-}
-
-interface ObjectStat {
-  container: string;
-  name: string;
-  size: number;
-  etag: string;
-  contentType?: string;
-  userMeta: Record<string, string>;
-  timestamp: string;
-  lastModified: string;
-  option: string;
-  partition: number;
-  state: string;
-  replicas: ReplicaReport[];
-}
 
 interface PutOptions {
   contentType?: string;
@@ -117,9 +87,9 @@ async function put(context: CliContext, out: Output, file: string, target: strin
 
   const source: Readable = path ? createReadStream(path, { highWaterMark: READ_CHUNK }) : context.stdin;
   const progress = new TransferProgress(`put ${container}/${name}`, size, context.stderr, out.interactive);
-  let answer: PutAnswer;
+  let answer: PutObjectAnswer;
   try {
-    answer = (await agentClient(context).upload<PutAnswer>('PUT', objectPath(container, name), source.pipe(progress.meter()), headers, size)).body;
+    answer = (await agentClient(context).upload<PutObjectAnswer>('PUT', objectPath(container, name), source.pipe(progress.meter()), headers, size)).body;
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) throw new CliError(error.message, error.exitCode, `make the container first: mcos mb ${container}`);
     if (error instanceof ApiError && error.status === 412) throw new CliError(`${container}/${name} already exists`, error.exitCode, 'leave out --no-overwrite to replace it');

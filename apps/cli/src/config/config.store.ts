@@ -7,8 +7,10 @@ import { CliError, ExitCode } from '../errors/cli.error';
 export interface Session {
   /** The agent every user command talks to. */
   agentUrl: string;
-  /** The controller admin commands talk to (given at login with --controller). */
+  /** The controller admin commands talk to, given at login with --controller: it wins over `controllers`. */
   controllerUrl?: string;
+  /** The controllers the agent named in its login answer (admins only); admin commands use the first that answers. */
+  controllers?: string[];
   username: string;
   role: string;
   token: string;
