@@ -27,15 +27,13 @@ import {
   MAX_KEY_BYTES,
   assertValidKey,
   assertValidRange,
-  assertValidSize,
   compareKeys,
   isReservedKey,
   normalizeListOptions,
-  normalizeMeta,
   resolveRange,
   type NormalizedMeta,
 } from './backend-rules';
-import { BodyReader, sliceStream } from './body-reader';
+import { type BodyReader, sliceStream } from './body-reader';
 import { decodeHeaderValue, encodeHeaderValue, parseContentRange } from './header-encoding';
 import {
   ObjectBackend,
@@ -50,6 +48,7 @@ import {
   type StoredObjectInfo,
 } from './object-backend';
 import { runProbe } from './probe';
+import { putBufferedOrStreamed } from './put-opening';
 
 export interface AzureBackendOptions {
   /** A storage connection string (account key or SAS). Alternative to `accountName` + `accountKey`. */
@@ -279,52 +278,34 @@ export class AzureBackend extends ObjectBackend {
   }
 
   private async write(key: string, blob: BlockBlobClient, body: Readable, meta: ObjectMeta, opts?: PutOptions): Promise<StoredObjectInfo> {
-    const m = normalizeMeta(meta);
-    assertValidSize(opts?.size);
-    toAzureMetadata(m, '0'.repeat(32)); // fails early if it cannot fit
-    const createOnly = opts?.ifNoneMatch === true;
-    if (createOnly && (await this.exists(key, blob))) throw new PreconditionFailedError(key);
-    const conditions = createOnly ? { ifNoneMatch: '*' } : undefined;
-
-    const reader = new BodyReader(body, opts?.size, opts?.knownMd5);
-    const chunks = reader.chunks();
-    try {
-      const first: Buffer[] = [];
-      let firstBytes = 0;
-      for (;;) {
-        if (firstBytes > this.singlePutMaxBytes) return await this.writeBlocks(key, blob, first, chunks, reader, m, conditions);
-        const n = await chunks.next();
-        if (n.done) break;
-        first.push(n.value);
-        firstBytes += n.value.length;
-      }
-      const data = Buffer.concat(first, firstBytes);
-      const etag = reader.etag();
-      await this.call(key, () =>
-        blob.upload(data, data.length, {
-          blobHTTPHeaders: { blobContentType: m.contentType, blobContentMD5: Buffer.from(etag, 'hex') },
-          metadata: toAzureMetadata(m, etag),
-          conditions,
-        }),
-      );
-      return { key, size: data.length, etag, lastModified: new Date(), ...m };
-    } catch (err) {
-      // Reading has started: per contract a failure releases the body.
-      if (!body.destroyed) body.destroy();
-      throw mapAzureError(err, key, createOnly);
-    }
+    const conditions = opts?.ifNoneMatch === true ? { ifNoneMatch: '*' } : undefined;
+    return putBufferedOrStreamed(key, body, meta, opts, {
+      singlePutMaxBytes: this.singlePutMaxBytes,
+      encodeMeta: (m) => void toAzureMetadata(m, '0'.repeat(32)), // fails early if it cannot fit
+      exists: () => this.exists(key, blob),
+      sendWhole: async (data, etag, { meta: m }) => {
+        await this.call(key, () =>
+          blob.upload(data, data.length, {
+            blobHTTPHeaders: { blobContentType: m.contentType, blobContentMD5: Buffer.from(etag, 'hex') },
+            metadata: toAzureMetadata(m, etag),
+            conditions,
+          }),
+        );
+      },
+      sendInParts: (first, rest, reader, { meta: m }) => this.writeBlocks(blob, first, rest, reader, m, conditions),
+      mapError: (err) => mapAzureError(err, key, conditions !== undefined),
+    });
   }
 
   /** The large path: uncommitted blocks, then one commit with the metadata and the MD5. */
   private async writeBlocks(
-    key: string,
     blob: BlockBlobClient,
     first: Buffer[],
     rest: AsyncGenerator<Buffer>,
     reader: BodyReader,
     m: NormalizedMeta,
     conditions: { ifNoneMatch: string } | undefined,
-  ): Promise<StoredObjectInfo> {
+  ): Promise<void> {
     // Block ids of one blob must all have the same length; a fresh prefix keeps them apart from another upload's.
     const upload = randomUUID();
     const ids: string[] = [];
@@ -380,7 +361,6 @@ export class AzureBackend extends ObjectBackend {
       metadata: toAzureMetadata(m, etag),
       conditions,
     });
-    return { key, size: reader.bytes, etag, lastModified: new Date(), ...m };
   }
 
   private async read(key: string, blob: BlockBlobClient, range?: ByteRange): Promise<GetResult> {

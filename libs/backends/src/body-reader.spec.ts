@@ -15,6 +15,7 @@ describe('BodyReader', () => {
     expect(Buffer.concat(seen).toString()).toBe('hello world');
     expect(sut.bytes).toBe(11);
     expect(sut.etag()).toBe(md5Of('hello world'));
+    expect(sut.etag()).toBe(md5Of('hello world')); // asked again: the same digest
   });
 
   it('records a known MD5 instead of hashing, once the body has ended', async () => {

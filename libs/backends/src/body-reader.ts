@@ -16,7 +16,7 @@ export class BodyReader {
   private count = 0;
   private done = false;
   private exhausted = false;
-  private givenMd5?: string;
+  private hexDigest?: string;
 
   constructor(
     private readonly body: Readable,
@@ -28,10 +28,11 @@ export class BodyReader {
     return this.count;
   }
 
-  /** Lower-case hex MD5; only valid after `chunks()` completed. */
+  /** Lower-case hex MD5; only valid after `chunks()` completed. May be asked again. */
   etag(): string {
     if (!this.done) throw new Error('BodyReader.etag() before the body was fully read');
-    return this.givenMd5 ?? this.md5.digest('hex');
+    this.hexDigest ??= this.md5.digest('hex');
+    return this.hexDigest;
   }
 
   async *chunks(): AsyncGenerator<Buffer> {
@@ -65,11 +66,11 @@ export class BodyReader {
     }
     if (this.knownMd5 !== undefined) {
       try {
-        this.givenMd5 = await this.knownMd5;
+        this.hexDigest = await this.knownMd5;
       } catch (err) {
         throw new BodyStreamError(`body failed: ${(err as Error)?.message ?? err}`, { cause: err });
       }
-      if (!/^[0-9a-f]{32}$/.test(this.givenMd5)) throw new BodyStreamError(`known MD5 ${JSON.stringify(this.givenMd5)} is not lower-case hex`);
+      if (!/^[0-9a-f]{32}$/.test(this.hexDigest)) throw new BodyStreamError(`known MD5 ${JSON.stringify(this.hexDigest)} is not lower-case hex`);
     }
     this.done = true;
   }

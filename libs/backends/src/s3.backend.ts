@@ -35,17 +35,16 @@ import {
   RESERVED_KEY_PREFIX,
   assertValidKey,
   assertValidRange,
-  assertValidSize,
   compareKeys,
   isReservedKey,
   normalizeListOptions,
-  normalizeMeta,
   resolveRange,
   type NormalizedMeta,
 } from './backend-rules';
-import { BodyReader, sliceStream } from './body-reader';
+import { type BodyReader, sliceStream } from './body-reader';
 import { decodeHeaderValue, encodeHeaderValue, parseContentRange } from './header-encoding';
 import { mapLimited } from './map-limited';
+import { putBufferedOrStreamed } from './put-opening';
 import {
   ObjectBackend,
   type ByteRange,
@@ -305,43 +304,26 @@ export class S3Backend extends ObjectBackend {
   // ---------------------------------------------------------------- internals
 
   private async write(key: string, body: Readable, meta: ObjectMeta, opts?: PutOptions): Promise<StoredObjectInfo> {
-    const m = normalizeMeta(meta);
-    assertValidSize(opts?.size);
-    this.assertMetaFits(m);
-    const createOnly = opts?.ifNoneMatch === true;
     const s3Key = this.prefix + key;
-    if (createOnly && (await this.exists(s3Key, key))) throw new PreconditionFailedError(key);
-
-    const reader = new BodyReader(body, opts?.size, opts?.knownMd5);
-    const chunks = reader.chunks();
-    try {
-      const first: Buffer[] = [];
-      let firstBytes = 0;
-      for (;;) {
-        if (firstBytes > this.singlePutMaxBytes) return await this.writeLarge(key, s3Key, first, chunks, reader, m, createOnly);
-        const n = await chunks.next();
-        if (n.done) break;
-        first.push(n.value);
-        firstBytes += n.value.length;
-      }
-      const data = Buffer.concat(first, firstBytes);
-      const etag = reader.etag();
-      const input = {
-        Bucket: this.bucket,
-        Key: s3Key,
-        Body: data,
-        ContentLength: data.length,
-        ContentMD5: Buffer.from(etag, 'hex').toString('base64'),
-        ContentType: m.contentType,
-        Metadata: this.toS3Metadata(m, etag),
-      };
-      await this.finalWrite(key, createOnly, (cond) => this.client.send(new PutObjectCommand({ ...input, ...cond })));
-      return { key, size: data.length, etag, lastModified: new Date(), ...m };
-    } catch (err) {
-      // Reading has started: per contract a failure releases the body.
-      if (!body.destroyed) body.destroy();
-      throw mapS3Error(err, key);
-    }
+    return putBufferedOrStreamed(key, body, meta, opts, {
+      singlePutMaxBytes: this.singlePutMaxBytes,
+      encodeMeta: (m) => this.assertMetaFits(m),
+      exists: () => this.exists(s3Key, key),
+      sendWhole: async (data, etag, { meta: m, createOnly }) => {
+        const input = {
+          Bucket: this.bucket,
+          Key: s3Key,
+          Body: data,
+          ContentLength: data.length,
+          ContentMD5: Buffer.from(etag, 'hex').toString('base64'),
+          ContentType: m.contentType,
+          Metadata: this.toS3Metadata(m, etag),
+        };
+        await this.finalWrite(key, createOnly, (cond) => this.client.send(new PutObjectCommand({ ...input, ...cond })));
+      },
+      sendInParts: (first, rest, reader, { meta: m, createOnly }) => this.writeLarge(key, s3Key, first, rest, reader, m, createOnly),
+      mapError: (err) => mapS3Error(err, key),
+    });
   }
 
   /** The multipart path: stream to a staging key, then copy into place with the now-known MD5. */
@@ -353,7 +335,7 @@ export class S3Backend extends ObjectBackend {
     reader: BodyReader,
     m: NormalizedMeta,
     createOnly: boolean,
-  ): Promise<StoredObjectInfo> {
+  ): Promise<void> {
     const staging = `${this.prefix}${STAGING_PREFIX}${randomUUID()}`;
     let bodyFailure: unknown;
     const all = async function* () {
@@ -394,7 +376,6 @@ export class S3Backend extends ObjectBackend {
       } else {
         await this.copyMultipart(key, staging, s3Key, size, m, etag, createOnly);
       }
-      return { key, size, etag, lastModified: new Date(), ...m };
     } finally {
       // Also after a failure: the upload may have got as far as creating it. If this
       // delete fails too, the leftover is invisible and cleanupStaging() removes it.

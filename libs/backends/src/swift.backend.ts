@@ -17,11 +17,9 @@ import {
   MAX_KEY_BYTES,
   assertValidKey,
   assertValidRange,
-  assertValidSize,
   compareKeys,
   isReservedKey,
   normalizeListOptions,
-  normalizeMeta,
   resolveRange,
   type NormalizedMeta,
 } from './backend-rules';
@@ -41,6 +39,7 @@ import {
   type StoredObjectInfo,
 } from './object-backend';
 import { runProbe } from './probe';
+import { checkPut } from './put-opening';
 
 /** TempAuth (and other v1.0 auth): `GET authUrl` with X-Auth-User / X-Auth-Key. */
 export interface SwiftTempAuth {
@@ -338,10 +337,7 @@ export class SwiftBackend extends ObjectBackend {
   // ---------------------------------------------------------------- internals: objects
 
   private async write(key: string, body: Readable, meta: ObjectMeta, opts?: PutOptions): Promise<StoredObjectInfo> {
-    const m = normalizeMeta(meta);
-    assertValidSize(opts?.size);
-    const metaHeaders = encodeMetaHeaders(m);
-    const createOnly = opts?.ifNoneMatch === true;
+    const { meta: m, encoded: metaHeaders, createOnly } = checkPut(meta, opts, encodeMetaHeaders);
     const previous = await this.stat(key);
     if (createOnly && previous) throw new PreconditionFailedError(key);
     // Segments of the version being replaced, read before it is gone.
