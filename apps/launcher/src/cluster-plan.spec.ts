@@ -15,7 +15,7 @@ function config(): LocalClusterConfig {
 
 describe('planCluster', () => {
   it('puts the controller on the base port and agent i on base + i, everything under the data dir', () => {
-    const sut = planCluster(config(), { json: false, fresh: false }, '/repo');
+    const sut = planCluster(config(), { json: false, fresh: false, restart: true }, '/repo');
     expect(sut.layout.root).toBe('/repo/data');
     expect(sut.controller).toEqual({
       name: 'controller',
@@ -32,14 +32,14 @@ describe('planCluster', () => {
   });
 
   it('lets the command line choose data dir, ports and agent count', () => {
-    const sut = planCluster(config(), { json: true, fresh: false, dataDir: '/tmp/x', basePort: 9000, agents: 2 }, '/repo');
+    const sut = planCluster(config(), { json: true, fresh: false, restart: true, dataDir: '/tmp/x', basePort: 9000, agents: 2 }, '/repo');
     expect(sut.layout.root).toBe('/tmp/x');
     expect(sut.controller.port).toBe(9000);
     expect(sut.agents.map((a) => a.port)).toEqual([9001, 9002]);
   });
 
   it('writes child configs: sqlite and the admin password file in the data dir, fs backends, expected services = agents', () => {
-    const plan = planCluster(config(), { json: false, fresh: false, agents: 2 }, '/repo');
+    const plan = planCluster(config(), { json: false, fresh: false, restart: true, agents: 2 }, '/repo');
     expect(controllerSettings(plan, 'join-secret', { pollIntervalMs: 1000 })).toEqual({
       host: '127.0.0.1',
       port: 7000,

@@ -16,12 +16,12 @@ const silent = { out: () => undefined, err: () => undefined };
 
 describe('parseLaunchOptions', () => {
   it('leaves everything to the config file by default', () => {
-    expect(parseLaunchOptions([], silent)).toEqual({ json: false, fresh: false, configFile: undefined, dataDir: undefined, basePort: undefined, agents: undefined });
+    expect(parseLaunchOptions([], silent)).toEqual({ json: false, fresh: false, restart: true, configFile: undefined, dataDir: undefined, basePort: undefined, agents: undefined });
   });
 
   it('reads every flag', () => {
-    const sut = parseLaunchOptions(['--data', '/tmp/d', '--base-port', '7100', '--agents', '4', '--json', '--fresh', '--config', 'x.yaml']);
-    expect(sut).toEqual({ dataDir: '/tmp/d', basePort: 7100, agents: 4, json: true, fresh: true, configFile: 'x.yaml' });
+    const sut = parseLaunchOptions(['--data', '/tmp/d', '--base-port', '7100', '--agents', '4', '--json', '--fresh', '--no-restart', '--config', 'x.yaml']);
+    expect(sut).toEqual({ dataDir: '/tmp/d', basePort: 7100, agents: 4, json: true, fresh: true, restart: false, configFile: 'x.yaml' });
   });
 
   it.each([
@@ -30,6 +30,7 @@ describe('parseLaunchOptions', () => {
     [['--agents', '27']],
     [['--base-port', '70000']],
     [['--nope']],
+    [['--restart']],
     [['extra']],
   ])('refuses %j with exit code 2', (argv) => {
     expect(usage(argv).exitCode).toBe(2);

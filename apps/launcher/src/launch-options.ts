@@ -11,6 +11,8 @@ export interface LaunchOptions {
   json: boolean;
   /** Wipe the data dir first. */
   fresh: boolean;
+  /** Restart a process that dies unexpectedly (false with --no-restart). */
+  restart: boolean;
 }
 
 export const MAX_LOCAL_AGENTS = 26;
@@ -41,6 +43,7 @@ export function parseLaunchOptions(
     .option('--agents <k>', `number of agents, 1..${MAX_LOCAL_AGENTS} (default 3)`, integer('--agents', 1, MAX_LOCAL_AGENTS))
     .option('--json', 'print one JSON line on stdout when ready; everything else on stderr')
     .option('--fresh', 'delete the data dir first and start over')
+    .option('--no-restart', 'do not restart a process that dies (by default: after 1 s, doubling to 30 s)')
     .option('--config <file>', 'cluster config (default config/local-cluster.yaml)')
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)
@@ -55,8 +58,8 @@ export function parseLaunchOptions(
     }
     throw error;
   }
-  const o = program.opts<{ data?: string; basePort?: number; agents?: number; json?: boolean; fresh?: boolean; config?: string }>();
-  return { configFile: o.config, dataDir: o.data, basePort: o.basePort, agents: o.agents, json: o.json === true, fresh: o.fresh === true };
+  const o = program.opts<{ data?: string; basePort?: number; agents?: number; json?: boolean; fresh?: boolean; restart: boolean; config?: string }>();
+  return { configFile: o.config, dataDir: o.data, basePort: o.basePort, agents: o.agents, json: o.json === true, fresh: o.fresh === true, restart: o.restart !== false };
 }
 
 function integer(flag: string, min: number, max: number): (value: string) => number {

@@ -99,16 +99,16 @@ export async function runLauncher(argv: string[]): Promise<number> {
     );
   }
   if (cluster.passwordRefused) say(`the controller refused the password in ${plan.layout.adminPasswordFile}: it was changed through the admin API`);
-  return watch(cluster, say);
+  return watch(cluster, options.restart, say);
 }
 
-/** Runs until stopped; reports children that die on their own (the others carry on). */
-async function watch(cluster: LocalCluster, say: (line: string) => void): Promise<number> {
-  const deaths = cluster.processes.map(async (p) => {
-    await p.exited;
-    if (!cluster.isStopping) say(`${p.name} (pid ${p.pid}) ${p.describeExit()}; the others carry on. The end of its log (${p.logFile}):\n${p.tail(5)}`);
-  });
-  const outcome = await Promise.race([Promise.all(deaths).then(() => 'dead' as const), cluster.stopRequested.then(() => 'stop' as const)]);
+/**
+ * Runs until stopped (Ctrl-C). A process that dies unexpectedly is started
+ * again with back-off unless --no-restart; when every process is down for
+ * good, the launcher stops too.
+ */
+async function watch(cluster: LocalCluster, restart: boolean, say: (line: string) => void): Promise<number> {
+  const outcome = await Promise.race([cluster.supervise(restart).then(() => 'dead' as const), cluster.stopRequested.then(() => 'stop' as const)]);
   if (outcome === 'dead' && !cluster.isStopping) {
     say('every cluster process has exited: stopping the launcher');
     await cluster.stop();
@@ -118,4 +118,3 @@ async function watch(cluster: LocalCluster, say: (line: string) => void): Promis
   say('stopped');
   return 0;
 }
-

@@ -5,7 +5,8 @@ import { ClusterProbe } from './cluster-probe';
 import type { LocalClusterConfig } from './config/local-cluster-config';
 import type { DataDir } from './data-dir';
 import { LaunchError } from './launch.error';
-import { ManagedProcess } from './managed-process';
+import { ManagedProcess, type SpawnOptions } from './managed-process';
+import { ProcessSupervisor } from './process-supervisor';
 import { sleep, stopPid } from './processes';
 import type { ReadyReport } from './ready-report';
 
@@ -25,6 +26,7 @@ const PROBE_INTERVAL_MS = 250;
 export class LocalCluster {
   private controller?: ManagedProcess;
   private readonly agents: ManagedProcess[] = [];
+  private readonly supervisors: ProcessSupervisor<ManagedProcess>[] = [];
   private readonly interrupted = new AbortController();
   private stopping?: Promise<void>;
   private requestStop!: () => void;
@@ -32,6 +34,7 @@ export class LocalCluster {
   readonly stopRequested = new Promise<void>((resolve) => (this.requestStop = resolve));
   /** Set once the admin login was refused (password changed through the API). */
   passwordRefused = false;
+  private readonly startedAt = new Date().toISOString();
 
   constructor(
     private readonly plan: ClusterPlan,
@@ -85,6 +88,32 @@ export class LocalCluster {
     };
   }
 
+  /**
+   * Once the cluster is ready: watches every process and restarts one that
+   * dies unexpectedly, with back-off (`restart` false: only reports it).
+   * @returns resolves when every process is down for good (none restarts).
+   */
+  supervise(restart: boolean): Promise<void> {
+    const watched: { planned: PlannedProcess; script: string; process: ManagedProcess; slot: (p: ManagedProcess) => void }[] = [
+      ...this.plan.agents.map((planned, i) => ({ planned, script: this.scripts.agent, process: this.agents[i], slot: (p: ManagedProcess) => (this.agents[i] = p) })),
+    ];
+    if (this.controller) watched.push({ planned: this.plan.controller, script: this.scripts.controller, process: this.controller, slot: (p) => (this.controller = p) });
+    for (const w of watched) {
+      this.supervisors.push(
+        new ProcessSupervisor(w.process, {
+          respawn: () => ManagedProcess.spawn(w.planned.name, w.script, this.spawnOptions(w.planned)),
+          replaced: (p) => {
+            w.slot(p);
+            this.saveState();
+          },
+          log: this.log,
+          restart,
+        }),
+      );
+    }
+    return Promise.all(this.supervisors.map((s) => s.gaveUp)).then(() => undefined);
+  }
+
   /** Makes a pending start() give up (Ctrl-C during start). */
   interrupt(): void {
     this.interrupted.abort();
@@ -100,6 +129,8 @@ export class LocalCluster {
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      // First, synchronously: no restart may start once stopping began.
+      for (const supervisor of this.supervisors) supervisor.stop();
       this.requestStop();
       this.interrupt();
       const timeout = this.plan.stopTimeoutMs;
@@ -119,13 +150,22 @@ export class LocalCluster {
   }
 
   private spawn(planned: PlannedProcess, script: string): ManagedProcess {
-    const child = ManagedProcess.spawn(planned.name, script, { configFile: planned.configFile, logFile: planned.logFile, cwd: this.plan.layout.root });
+    const child = ManagedProcess.spawn(planned.name, script, this.spawnOptions(planned));
+    this.saveState([child]);
+    return child;
+  }
+
+  private spawnOptions(planned: PlannedProcess): SpawnOptions {
+    return { configFile: planned.configFile, logFile: planned.logFile, cwd: this.plan.layout.root };
+  }
+
+  /** The PIDs a later launcher must stop if this one is killed (see takeOver). */
+  private saveState(extra: ManagedProcess[] = []): void {
     this.dataDir.writeState({
       launcherPid: process.pid,
-      startedAt: new Date().toISOString(),
-      processes: [...this.processes, child].map((p) => ({ name: p.name, pid: p.pid })),
+      startedAt: this.startedAt,
+      processes: [...this.processes, ...extra].map((p) => ({ name: p.name, pid: p.pid })),
     });
-    return child;
   }
 
   /** Polls `missing` until it returns nothing; fails when a child dies, on timeout, or on interrupt. */

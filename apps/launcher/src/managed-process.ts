@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { pidAlive, signalPid, sleep } from './processes';
 
 export interface ProcessExit {
@@ -60,8 +60,16 @@ export class ManagedProcess {
 
   /** How it ended, e.g. "exited with code 1" (undefined while running). */
   describeExit(): string | undefined {
-    if (!this.exit) return undefined;
-    return this.exit.signal ? `was stopped by ${this.exit.signal}` : `exited with code ${this.exit.code}`;
+    return this.exit && describeProcessExit(this.exit);
+  }
+
+  /** Appends one launcher line to its log file (why it stopped, that it restarts). */
+  note(line: string): void {
+    try {
+      appendFileSync(this.logFile, `===== ${new Date().toISOString()} launcher: ${line} =====\n`);
+    } catch {
+      // The log is a convenience: the launcher's stderr says the same.
+    }
   }
 
   /** SIGTERM (an agent deregisters, the controller drains), SIGKILL after `timeoutMs`. */
@@ -91,6 +99,11 @@ export class ManagedProcess {
     if (!done && !pidAlive(this.pid)) await sleep(50);
     return done || !pidAlive(this.pid);
   }
+}
+
+/** "exited with code 1", "was killed by SIGKILL". */
+export function describeProcessExit(exit: ProcessExit): string {
+  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
 }
 
 /** The last `lines` lines of a file (reads at most its last 64 KiB). */
