@@ -11,9 +11,9 @@ import { AgentConfig } from './config/agent-config';
 import { AgentExceptionFilter } from './http/agent-exception.filter';
 import { IndexRebuilder } from './index/index-rebuilder';
 import { ObjectIndexRepository } from './index/object-index.repository';
-import { MembershipService } from './lifecycle/membership.service';
+import { MembershipService } from './membership/membership.service';
 import { PeerClient } from './peers/peer-client';
-import { BackgroundWorkService } from './replication/background-work.service';
+import { BackgroundWorkService } from './repair/background-work.service';
 
 /** Object bodies (user and peer) are streamed raw; only other routes get JSON parsing. */
 function isRawBodyRoute(url: string): boolean {

@@ -44,10 +44,3 @@ export function isTimestamp(value: unknown): value is Timestamp {
 export function compareTimestamps(a: Timestamp, b: Timestamp): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-
-/** The newest of the given timestamps (undefined ones ignored). */
-export function newestTimestamp(...values: (Timestamp | undefined)[]): Timestamp | undefined {
-  let best: Timestamp | undefined;
-  for (const v of values) if (v !== undefined && (best === undefined || v > best)) best = v;
-  return best;
-}

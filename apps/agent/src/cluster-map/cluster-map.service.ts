@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ClusterMap, ServiceInfo, StorageOption } from '@mcos/common';
+import { AgentIdentity } from '../config/agent-identity';
 import { ClusterStateStore } from './cluster-state.store';
-import { RingView } from './ring-view';
+import { OptionRing } from './option-ring';
 
 /** Earlier rings kept per option for reads during migration (several changes may overlap). */
 const MAX_PREVIOUS_RINGS = 3;
@@ -16,13 +17,16 @@ const MAX_PREVIOUS_RINGS = 3;
 export class ClusterMapService {
   private readonly logger = new Logger(ClusterMapService.name);
   private map?: ClusterMap;
-  private rings = new Map<string, RingView>();
-  private previousRingsByOption = new Map<string, RingView[]>();
+  private rings = new Map<string, OptionRing>();
+  private previousRingsByOption = new Map<string, OptionRing[]>();
   private servicesByName = new Map<string, ServiceInfo>();
   private optionsByName = new Map<string, StorageOption>();
   private readonly listeners: ((map: ClusterMap, previous?: ClusterMap) => void)[] = [];
 
-  constructor(private readonly store: ClusterStateStore) {}
+  constructor(
+    private readonly store: ClusterStateStore,
+    private readonly identity: AgentIdentity,
+  ) {}
 
   get version(): number {
     return this.map?.version ?? 0;
@@ -64,7 +68,7 @@ export class ClusterMapService {
     this.listeners.push(listener);
   }
 
-  ring(option: string): RingView | undefined {
+  ring(option: string): OptionRing | undefined {
     return this.rings.get(option);
   }
 
@@ -73,7 +77,7 @@ export class ClusterMapService {
    * previous ring and the one this agent used before the current map (they
    * differ when several ring changes came while data was still moving).
    */
-  previousRings(option: string): RingView[] {
+  previousRings(option: string): OptionRing[] {
     return this.previousRingsByOption.get(option) ?? [];
   }
 
@@ -93,6 +97,13 @@ export class ClusterMapService {
     return this.map?.services ?? [];
   }
 
+  /** Every service that may hold data: ACTIVE or only briefly away (not SHUTOFF / REMOVED), and this agent. */
+  members(): string[] {
+    return this.services()
+      .filter((s) => s.status === 'ACTIVE' || s.status === 'DISCONNECTED' || s.name === this.identity.name)
+      .map((s) => s.name);
+  }
+
   ringVersions(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [option, ring] of this.rings) out[option] = ring.version;
@@ -100,16 +111,16 @@ export class ClusterMapService {
   }
 
   private install(map: ClusterMap): void {
-    const rings = new Map(map.rings.map((r) => [r.option, RingView.decode(r)] as const));
-    const previous = new Map<string, RingView[]>();
-    const keep = (ring: RingView | undefined) => {
+    const rings = new Map(map.rings.map((r) => [r.option, OptionRing.decode(r)] as const));
+    const previous = new Map<string, OptionRing[]>();
+    const keep = (ring: OptionRing | undefined) => {
       const current = ring && rings.get(ring.option);
       if (!ring || !current || current.version === ring.version) return;
       const list = previous.get(ring.option) ?? [];
       if (!list.some((r) => r.version === ring.version)) list.push(ring);
       previous.set(ring.option, list);
     };
-    for (const entry of map.previousRings) keep(RingView.decode(entry));
+    for (const entry of map.previousRings) keep(OptionRing.decode(entry));
     for (const ring of this.rings.values()) keep(ring);
     for (const list of this.previousRingsByOption.values()) list.forEach(keep);
     for (const [option, list] of previous) {

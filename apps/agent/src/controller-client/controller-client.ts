@@ -1,3 +1,4 @@
+import { Inject, Injectable } from '@nestjs/common';
 import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import http from 'node:http';
 import {
@@ -11,6 +12,9 @@ import {
   UnavailableError,
 } from '@mcos/common';
 
+/** DI token of the ControllerClientOptions. */
+export const CONTROLLER_CLIENT_OPTIONS = Symbol('ControllerClientOptions');
+
 export interface ControllerClientOptions {
   url: string;
   joinToken: string;
@@ -23,10 +27,11 @@ export interface ControllerClientOptions {
  * become UnavailableError ("controller unreachable"), so callers can fall
  * back to the persisted map.
  */
+@Injectable()
 export class ControllerClient {
   private readonly http: AxiosInstance;
 
-  constructor(private readonly options: ControllerClientOptions) {
+  constructor(@Inject(CONTROLLER_CLIENT_OPTIONS) private readonly options: ControllerClientOptions) {
     this.http = axios.create({
       baseURL: options.url,
       timeout: options.timeoutMs,

@@ -1,6 +1,7 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
-import { BadRequestError, containerNameProblem, objectNameProblem } from '@mcos/common';
+import { BadRequestError, containerNameProblem } from '@mcos/common';
 
+/** Container names from the path (object names are checked by ObjectsService, whatever the door). */
 @Injectable()
 export class ContainerNamePipe implements PipeTransform<string, string> {
   transform(value: string): string {
@@ -8,10 +9,4 @@ export class ContainerNamePipe implements PipeTransform<string, string> {
     if (problem) throw new BadRequestError(`container name ${problem}`);
     return value;
   }
-}
-
-export function checkObjectName(name: string): string {
-  const problem = objectNameProblem(name);
-  if (problem) throw new BadRequestError(`object name ${problem}`);
-  return name;
 }

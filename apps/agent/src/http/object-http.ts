@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import { BadRequestError } from '@mcos/common';
-import { SERVED_BY_HEADER } from '@mcos/common';
-import type { ByteRange, ReplicaVersion } from '../replicas/replica.types';
+import { BadRequestError, SERVED_BY_HEADER } from '@mcos/common';
+import type { ObjectRange } from '../objects/objects.service';
+import type { ReplicaVersion } from '../storage/replica-version';
 
 const USER_META_PREFIX = 'x-object-meta-';
 const META_NAME = /^[a-z0-9-]{1,128}$/;
@@ -46,13 +46,13 @@ export function contentLength(req: Request): number | undefined {
 /**
  * A single `bytes=` range. Forms RFC 9110 allows us to ignore (multiple
  * ranges, other units, malformed values) give undefined: the whole object.
- * Suffix ranges (`bytes=-N`) need the size and are resolved by the caller.
+ * Suffix ranges (`bytes=-N`) need the size: ObjectsService resolves them.
  */
-export function parseRange(header: string | undefined): (ByteRange & { suffix?: number }) | undefined {
+export function parseRange(header: string | undefined): ObjectRange | undefined {
   if (!header) return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return undefined;
-  if (m[1] === '') return { start: 0, suffix: Number(m[2]) };
+  if (m[1] === '') return { suffix: Number(m[2]) };
   const start = Number(m[1]);
   const end = m[2] === '' ? undefined : Number(m[2]);
   if (end !== undefined && end < start) return undefined;

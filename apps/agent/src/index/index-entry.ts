@@ -1,5 +1,6 @@
 import type { Timestamp } from '../clock/timestamp';
-import type { EntryKind } from '../storage/object-key';
+import { type EntryKind, parseKey } from '../storage/object-key';
+import type { ReplicaVersion } from '../storage/replica-version';
 
 /**
  * What the agent's own backend holds for one key: the newest version it has,
@@ -25,4 +26,23 @@ export interface ListPage {
   /** Exclusive start (by code point order). */
   marker?: string;
   limit: number;
+}
+
+/** The index row for a version of a key; throws for keys MCOS did not write. */
+export function indexEntry(key: string, v: ReplicaVersion): IndexEntry {
+  const parsed = parseKey(key);
+  if (!parsed) throw new Error(`not an MCOS key: ${key}`);
+  return {
+    key,
+    kind: parsed.kind,
+    account: parsed.account,
+    container: parsed.container,
+    name: parsed.kind === 'object' ? parsed.name : '',
+    option: v.option,
+    size: v.size,
+    etag: v.etag,
+    timestamp: v.timestamp,
+    deleted: v.deleted,
+    contentType: v.contentType,
+  };
 }

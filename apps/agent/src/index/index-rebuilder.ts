@@ -1,8 +1,8 @@
-import { Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ObjectBackend } from '@mcos/backends';
-import { indexEntry, versionFromInfo } from '../replicas/local-replica.target';
 import { parseKey } from '../storage/object-key';
-import type { IndexEntry } from './index-entry';
+import { hasSystemMeta, versionFromInfo } from '../storage/stored-version';
+import { indexEntry, type IndexEntry } from './index-entry';
 import { ObjectIndexRepository } from './object-index.repository';
 
 const REBUILT_MARK = 'rebuilt-at';
@@ -12,6 +12,7 @@ const REBUILT_MARK = 'rebuilt-at';
  * (first start, or its file was lost) it is rebuilt from a full scan of the
  * backend, in pages, logging progress.
  */
+@Injectable()
 export class IndexRebuilder {
   private readonly logger = new Logger(IndexRebuilder.name);
 
@@ -35,7 +36,7 @@ export class IndexRebuilder {
       for (const item of page.items) {
         if (!parseKey(item.key)) continue;
         // Some backends list without metadata; ask for it then.
-        const info = item.systemMeta.ts ? item : await this.backend.head(item.key);
+        const info = hasSystemMeta(item) ? item : await this.backend.head(item.key);
         const version = versionFromInfo(info);
         if (version.timestamp) entries.push(indexEntry(item.key, version));
       }

@@ -1,9 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { ContainerView, ObjectListPage, ObjectStat, PutObjectAnswer, ReplicaReport, ReplicaState } from '@mcos/common';
 import {
   BadRequestError,
   NotFoundError,
+  objectNameProblem,
   PayloadTooLargeError,
   PreconditionFailedError,
   UnavailableError,
@@ -11,128 +13,102 @@ import {
 import { HybridClock } from '../clock/hybrid-clock';
 import { parseTimestamp } from '../clock/timestamp';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
-import { ContainerInfo, ContainersService, ContainerUsage } from '../containers/containers.service';
-import { EMPTY_MD5, emptyBody } from '../data-path/empty-body';
-import { mergeListings } from '../data-path/listing-merge';
-import { Placement } from '../data-path/placement';
-import { PlacementService } from '../data-path/placement.service';
-import { ReadPlan, ReplicatedStore, WritePlan } from '../data-path/replicated-store';
-import { ReplicaTargets } from '../data-path/replica-targets';
-import { ObjectIndexRepository } from '../index/object-index.repository';
-import { PeerClient } from '../peers/peer-client';
-import type { ByteRange, ReplicaVersion } from '../replicas/replica.types';
-import { objectKey } from '../storage/object-key';
-import { CorruptReplicaReporter } from '../replication/corrupt-replica-reporter';
-import { inlineMd5, type Md5Source } from '../streams/md5';
+import { type ObjectPlacement, PlacementService } from '../placement/placement.service';
+import { ReplicatedStore } from '../replicas/replicated-store';
+import { CorruptReplicaReporter } from '../repair/corrupt-replica-reporter';
+import { EMPTY_MD5, emptyBody } from '../storage/empty-body';
+import { type ObjectAddress, objectKey } from '../storage/object-key';
+import type { ByteRange, ReplicaVersion, ServedRange } from '../storage/replica-version';
+import { inlineMd5, MD5_SOURCE, type Md5Source } from '../streams/md5';
 import { verifyMd5 } from '../streams/verify-md5';
+import { ContainersService } from './containers.service';
+import { type ObjectListQuery, ListingService } from './listing.service';
 
-export type ReplicaState = 'CREATING' | 'CREATED' | 'DEGRADED';
+/** DI token of the ObjectLimits. */
+export const OBJECT_LIMITS = Symbol('ObjectLimits');
 
-export interface PutObjectInput {
+export interface ObjectLimits {
+  /** Largest body accepted (the agent's `maxObjectBytes`). */
+  maxObjectBytes: number;
+  /** Longest backend key the backend takes: bounds the object name's length. */
+  maxKeyBytes: number;
+}
+
+export interface PutObjectInput extends ObjectAddress {
   body: Readable;
-  /** Content-Length when the client sent one. */
-  size?: number;
+  /** The body's length when the client sent one (else it is streamed to the end). */
+  contentLength?: number;
   contentType?: string;
-  userMeta: Record<string, string>;
-  /** If-None-Match: * — create only. */
-  createOnly: boolean;
+  userMetadata: Record<string, string>;
+  /** `*`: create only, fail when a live version exists. */
+  ifNoneMatch?: '*';
 }
 
-export interface PutObjectResult {
-  etag: string;
-  size: number;
-  timestamp: string;
-  state: ReplicaState;
-  replicas: { service: string; durable: boolean }[];
+/** A byte range to read: both ends (end inclusive, open when absent), or the last `suffix` bytes. */
+export type ObjectRange = ByteRange | { suffix: number };
+
+export interface GetObjectInput extends ObjectAddress {
+  range?: ObjectRange;
 }
 
-export interface ObjectRead {
+/** The newest version's description and the service that answered. */
+export interface ObjectHead {
   version: ReplicaVersion;
-  body: Readable;
   servedBy: string;
-  contentRange?: string;
 }
 
-export interface ReplicaReport {
-  service: string;
-  region?: string;
-  role: 'primary' | 'previous' | 'handoff';
-  state: 'current' | 'stale' | 'missing' | 'unreachable';
-  timestamp?: string;
-}
-
-export interface ObjectStat {
-  container: string;
-  name: string;
-  size: number;
-  etag: string;
-  contentType?: string;
-  userMeta: Record<string, string>;
-  timestamp: string;
-  lastModified: string;
-  option: string;
-  partition: number;
-  state: ReplicaState;
-  replicas: ReplicaReport[];
-}
-
-export interface ObjectListQuery {
-  prefix?: string;
-  delimiter?: string;
-  marker?: string;
-  limit: number;
-}
-
-export interface ObjectList {
-  objects: { name: string; size: number; etag: string; lastModified: string; contentType?: string }[];
-  subdirs: string[];
-  truncated: boolean;
-  nextMarker?: string;
-  /** False when too few agents answered to be sure the listing is complete. */
-  complete: boolean;
+/** An object opened for reading; `range` is set when a range was served (the whole size is `version.size`). */
+export interface ObjectRead extends ObjectHead {
+  body: Readable;
+  range?: ServedRange;
 }
 
 /**
- * The user's object operations. Resolves container -> option -> ring ->
- * placement, then lets ReplicatedStore do quorum writes and reads. Names
- * and sizes are checked before any byte is stored.
+ * The user's object operations, whatever door they come through. Checks the
+ * name and size before any byte is stored, resolves container -> placement,
+ * then lets ReplicatedStore do the quorum writes and reads.
  */
 @Injectable()
-export class ObjectsService implements ContainerUsage {
-  private readonly logger = new Logger(ObjectsService.name);
-
+export class ObjectsService {
   constructor(
-    private readonly map: ClusterMapService,
     private readonly containers: ContainersService,
-    private readonly store: ReplicatedStore,
-    private readonly targets: ReplicaTargets,
-    private readonly index: ObjectIndexRepository,
-    private readonly peers: PeerClient,
-    private readonly clock: HybridClock,
     private readonly placements: PlacementService,
+    private readonly store: ReplicatedStore,
+    private readonly listing: ListingService,
+    private readonly map: ClusterMapService,
+    private readonly clock: HybridClock,
     private readonly corrupt: CorruptReplicaReporter,
-    private readonly limits: { maxObjectBytes: number; maxKeyBytes: number },
-    private readonly md5: Md5Source = inlineMd5,
+    @Inject(OBJECT_LIMITS) private readonly limits: ObjectLimits,
+    @Inject(MD5_SOURCE) private readonly md5: Md5Source = inlineMd5,
   ) {}
 
-  async put(account: string, containerName: string, name: string, input: PutObjectInput): Promise<PutObjectResult> {
-    const container = await this.containers.get(account, containerName);
-    const key = this.keyOf(account, containerName, name);
-    if (input.size !== undefined && input.size > this.limits.maxObjectBytes) {
-      throw new PayloadTooLargeError(`object is ${input.size} bytes; the largest accepted is ${this.limits.maxObjectBytes}`);
+  /**
+   * Stores a new version on W homes (handoffs for unusable ones) and answers;
+   * the other replicas finish in the background.
+   * @throws PayloadTooLargeError, PreconditionFailedError (ifNoneMatch), UnavailableError (no quorum)
+   */
+  async put(input: PutObjectInput): Promise<PutObjectAnswer> {
+    checkName(input.name);
+    const container = await this.containers.get(input.account, input.container);
+    const key = this.keyOf(input);
+    if (input.contentLength !== undefined && input.contentLength > this.limits.maxObjectBytes) {
+      throw new PayloadTooLargeError(`object is ${input.contentLength} bytes; the largest accepted is ${this.limits.maxObjectBytes}`);
     }
-    const placement = this.placement(account, container, name);
-    if (input.createOnly) {
-      const existing = await this.store.statNewest(key, readPlan(placement));
-      if (existing && !existing.version.deleted) throw new PreconditionFailedError(`object ${name} already exists (If-None-Match: *)`);
+    const placement = this.placement(input, container);
+    if (input.ifNoneMatch === '*') {
+      const existing = await this.store.statNewest(key, placement.read);
+      if (existing && !existing.version.deleted) throw new PreconditionFailedError(`object ${input.name} already exists (If-None-Match: *)`);
     }
     const timestamp = this.clock.now();
-    const result = await this.store.write(
-      key,
-      { timestamp, deleted: false, option: placement.option, size: input.size, contentType: input.contentType, userMeta: input.userMeta },
-      input.body,
-      writePlan(placement),
-    );
+    const version = {
+      timestamp,
+      deleted: false,
+      option: placement.option,
+      size: input.contentLength,
+      contentType: input.contentType,
+      userMeta: input.userMetadata,
+    };
+    const result = await this.store.write(key, version, input.body, placement.write);
     const durable = new Set(result.outcomes.filter((o) => o.ok).map((o) => o.service));
     const onPrimaries = placement.primaries.filter((s) => durable.has(s)).length;
     return {
@@ -150,18 +126,27 @@ export class ObjectsService implements ContainerUsage {
    * replica is skipped and the next holder serves; larger ones while
    * streaming (see verifyMd5), so a corrupt replica is never delivered whole.
    * Either way the corrupt replica is reported for repair.
+   * @throws NotFoundError, UnavailableError
    */
-  async get(account: string, containerName: string, name: string, range?: ByteRange): Promise<ObjectRead> {
-    const container = await this.containers.get(account, containerName);
-    const key = this.keyOf(account, containerName, name);
-    const plan = readPlan(this.placement(account, container, name));
+  async get(input: GetObjectInput): Promise<ObjectRead> {
+    checkName(input.name);
+    let range: ByteRange | undefined;
+    if (input.range && 'suffix' in input.range) {
+      const { version } = await this.head(input);
+      range = { start: Math.max(0, version.size - input.range.suffix), end: version.size - 1 };
+    } else {
+      range = input.range;
+    }
+    const container = await this.containers.get(input.account, input.container);
+    const key = this.keyOf(input);
+    const plan = this.placement(input, container).read;
     for (;;) {
       const got = await this.store.read(key, plan, range);
       if (!got || got.version.deleted) {
         got?.body.destroy();
-        throw new NotFoundError(`object ${name} not found`);
+        throw new NotFoundError(`object ${input.name} not found`);
       }
-      const read = { version: got.version, servedBy: got.servedBy, contentRange: got.contentRange };
+      const read: Omit<ObjectRead, 'body'> = got.range ? { version: got.version, servedBy: got.servedBy, range: got.range } : { version: got.version, servedBy: got.servedBy };
       if (range) return { ...read, body: got.body };
       if (got.version.size > VERIFY_BEFORE_SENDING_BYTES) {
         const body = got.body.pipe(verifyMd5(got.version.etag, () => this.corrupt.report(got.servedBy, key), this.md5(got.version.size)));
@@ -172,42 +157,47 @@ export class ObjectsService implements ContainerUsage {
       if (md5Hex(bytes) === got.version.etag) return { ...read, body: Readable.from([bytes], { objectMode: false }) };
       this.corrupt.report(got.servedBy, key);
       plan.candidates = plan.candidates.filter((s) => s !== got.servedBy);
-      if (plan.candidates.length === 0) throw new UnavailableError(`no intact replica of ${name} could be read`);
+      if (plan.candidates.length === 0) throw new UnavailableError(`no intact replica of ${input.name} could be read`);
     }
   }
 
-  async head(account: string, containerName: string, name: string): Promise<{ version: ReplicaVersion; servedBy: string }> {
-    const container = await this.containers.get(account, containerName);
-    const key = this.keyOf(account, containerName, name);
-    const newest = await this.store.statNewest(key, readPlan(this.placement(account, container, name)));
-    if (!newest || newest.version.deleted) throw new NotFoundError(`object ${name} not found`);
+  /** The newest version (Rq answers compared). @throws NotFoundError */
+  async head(address: ObjectAddress): Promise<ObjectHead> {
+    checkName(address.name);
+    const container = await this.containers.get(address.account, address.container);
+    const key = this.keyOf(address);
+    const newest = await this.store.statNewest(key, this.placement(address, container).read);
+    if (!newest || newest.version.deleted) throw new NotFoundError(`object ${address.name} not found`);
     return { version: newest.version, servedBy: newest.holders[0] };
   }
 
-  /** Writes a tombstone on the primaries, so an away replica cannot bring the object back. */
-  async delete(account: string, containerName: string, name: string): Promise<void> {
-    const container = await this.containers.get(account, containerName);
-    const key = this.keyOf(account, containerName, name);
-    const placement = this.placement(account, container, name);
-    const newest = await this.store.statNewest(key, readPlan(placement));
-    if (!newest || newest.version.deleted) throw new NotFoundError(`object ${name} not found`);
+  /** Writes a tombstone on the primaries, so an away replica cannot bring the object back. @throws NotFoundError */
+  async delete(address: ObjectAddress): Promise<void> {
+    checkName(address.name);
+    const container = await this.containers.get(address.account, address.container);
+    const key = this.keyOf(address);
+    const placement = this.placement(address, container);
+    const newest = await this.store.statNewest(key, placement.read);
+    if (!newest || newest.version.deleted) throw new NotFoundError(`object ${address.name} not found`);
     const tombstone = { timestamp: this.clock.now(), deleted: true, option: placement.option, size: 0, etag: EMPTY_MD5, userMeta: {} };
-    await this.store.write(key, tombstone, emptyBody(), writePlan(placement));
+    await this.store.write(key, tombstone, emptyBody(), placement.write);
   }
 
-  async stat(account: string, containerName: string, name: string): Promise<ObjectStat> {
-    const container = await this.containers.get(account, containerName);
-    const key = this.keyOf(account, containerName, name);
-    const p = this.placement(account, container, name);
+  /** Every holder's view of the object and its replica state. @throws NotFoundError */
+  async stat(address: ObjectAddress): Promise<ObjectStat> {
+    checkName(address.name);
+    const container = await this.containers.get(address.account, address.container);
+    const key = this.keyOf(address);
+    const p = this.placement(address, container);
     const roles = new Map<string, ReplicaReport['role']>();
     for (const s of p.handoffs.slice(0, p.replicas)) roles.set(s, 'handoff');
     for (const s of p.previousHolders) roles.set(s, 'previous');
     for (const s of p.primaries) roles.set(s, 'primary');
     const answers = await this.store.statEach(key, [...roles.keys()]);
     const versions = answers.flatMap((a) => (a.version ? [a.version] : []));
-    if (versions.length === 0) throw new NotFoundError(`object ${name} not found`);
+    if (versions.length === 0) throw new NotFoundError(`object ${address.name} not found`);
     const newest = versions.reduce((a, b) => (b.timestamp > a.timestamp ? b : a));
-    if (newest.deleted) throw new NotFoundError(`object ${name} not found`);
+    if (newest.deleted) throw new NotFoundError(`object ${address.name} not found`);
     const replicas: ReplicaReport[] = answers
       .map((a) => ({
         service: a.service,
@@ -224,8 +214,8 @@ export class ObjectsService implements ContainerUsage {
         ? 'DEGRADED'
         : 'CREATING';
     return {
-      container: containerName,
-      name,
+      container: address.container,
+      name: address.name,
       size: newest.size,
       etag: newest.etag,
       contentType: newest.contentType,
@@ -239,67 +229,34 @@ export class ObjectsService implements ContainerUsage {
     };
   }
 
-  async list(account: string, containerName: string, query: ObjectListQuery): Promise<ObjectList> {
+  /** One page of the container's objects, merged from every member's index. @throws NotFoundError (container) */
+  async list(account: string, containerName: string, query: ObjectListQuery): Promise<ObjectListPage> {
     const container = await this.containers.get(account, containerName);
-    const members = this.targets.members();
-    const fetchers = members.map((service) =>
-      service === this.targets.selfName
-        ? async (marker: string, limit: number) => this.index.listObjects(account, containerName, { prefix: query.prefix, marker, limit })
-        : async (marker: string, limit: number) => {
-            if (!this.targets.usable(service)) throw new Error('unreachable');
-            const info = this.map.service(service)!;
-            return this.peers.listObjects(info, { account, container: containerName, prefix: query.prefix, marker, limit });
-          },
-    );
-    const merged = await mergeListings(fetchers, query, (e) => e.name);
-    const writeQuorum = this.map.option(container.option)?.writeQuorum ?? 1;
-    const last = merged.items[merged.items.length - 1];
-    return {
-      objects: merged.items.flatMap((i) =>
-        i.kind === 'entry'
-          ? [
-              {
-                name: i.name,
-                size: i.entry.size,
-                etag: i.entry.etag,
-                lastModified: new Date(parseTimestamp(i.entry.timestamp).ms).toISOString(),
-                contentType: i.entry.contentType,
-              },
-            ]
-          : [],
-      ),
-      subdirs: merged.items.flatMap((i) => (i.kind === 'subdir' ? [i.name] : [])),
-      truncated: merged.truncated,
-      nextMarker: merged.truncated ? last?.name : undefined,
-      // Every object was durable on at least W services, so fewer than W
-      // missing answers cannot hide one.
-      complete: merged.failed < writeQuorum,
-    };
+    return this.listing.listObjects(account, container, query);
   }
 
-  async isEmpty(account: string, container: string): Promise<boolean> {
-    const page = await this.list(account, container, { limit: 1 });
-    if (!page.complete) throw new UnavailableError(`too few agents answered to be sure container ${container} is empty`);
-    return page.objects.length === 0 && page.subdirs.length === 0;
-  }
-
-  private keyOf(account: string, container: string, name: string): string {
-    const key = objectKey({ account, container, name });
+  private keyOf(address: ObjectAddress): string {
+    const key = objectKey(address);
     const bytes = Buffer.byteLength(key);
     if (bytes > this.limits.maxKeyBytes) {
-      const room = this.limits.maxKeyBytes - (bytes - Buffer.byteLength(name));
-      throw new BadRequestError(`object name is too long: at most ${room} bytes in this container (got ${Buffer.byteLength(name)})`);
+      const room = this.limits.maxKeyBytes - (bytes - Buffer.byteLength(address.name));
+      throw new BadRequestError(`object name is too long: at most ${room} bytes in this container (got ${Buffer.byteLength(address.name)})`);
     }
     return key;
   }
 
-  private placement(account: string, container: ContainerInfo, name: string): Placement {
-    return this.placements.forObject(account, container.name, name, container.option);
+  private placement(address: ObjectAddress, container: ContainerView): ObjectPlacement {
+    return this.placements.forObject(address.account, container.name, address.name, container.option);
   }
 }
 
 /** Whole objects up to this size are verified before the answer starts. */
 const VERIFY_BEFORE_SENDING_BYTES = 1 << 20;
+
+function checkName(name: string): void {
+  const problem = objectNameProblem(name);
+  if (problem) throw new BadRequestError(`object name ${problem}`);
+}
 
 async function readSmall(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -309,13 +266,4 @@ async function readSmall(stream: Readable): Promise<Buffer> {
 
 function md5Hex(b: Buffer): string {
   return createHash('md5').update(b).digest('hex');
-}
-
-function writePlan(p: Placement): WritePlan {
-  return { homes: p.primaries, spares: p.handoffs, quorum: p.writeQuorum };
-}
-
-function readPlan(p: Placement): ReadPlan {
-  const candidates = [...p.primaries, ...p.previousHolders, ...p.handoffs.slice(0, p.replicas)];
-  return { candidates: [...new Set(candidates)], homes: p.primaries.length, quorum: p.readQuorum };
 }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { CLUSTER_CREDENTIAL_HEADER } from '@mcos/common';
-import type { ReplicaVersion } from '../replicas/replica.types';
+import type { ReplicaVersion } from '../storage/replica-version';
 import { PeerClient, type PeerRef } from './peer-client';
 import { PeerRejectedError, PeerUnavailableError } from './peer.errors';
 import { versionToHeaders } from './peer-protocol';
@@ -91,7 +91,7 @@ describe('PeerClient against a loopback server', () => {
     };
     const got = await client.getReplica(peer, 'k', { start: 1, end: 3 });
     expect(got?.version).toEqual(VERSION);
-    expect(got?.contentRange).toBe('bytes 1-3/5');
+    expect(got?.range).toEqual({ start: 1, end: 3 });
     const chunks: Buffer[] = [];
     for await (const c of got!.body) chunks.push(c as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe('ell');

@@ -1,9 +1,10 @@
+import { Inject, Injectable } from '@nestjs/common';
 import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { CLUSTER_CREDENTIAL_HEADER, ClusterMap } from '@mcos/common';
 import type { IndexEntry } from '../index/index-entry';
-import type { ByteRange, ReplicaVersion, ReplicaWriteResult } from '../replicas/replica.types';
+import type { ByteRange, OutgoingVersion, ReplicaRead, ReplicaVersion, ReplicaWriteResult, ServedRange } from '../storage/replica-version';
 import { PeerRejectedError, PeerUnavailableError } from './peer.errors';
 import { sendPeerRequest, type PeerHttpRequest, type PeerHttpResponse } from './peer-http';
 import { HeaderBag, PEER_HEADERS, versionFromHeaders, versionToHeaders } from './peer-protocol';
@@ -13,6 +14,9 @@ export interface PeerRef {
   name: string;
   url: string;
 }
+
+/** DI token of the PeerClientOptions. */
+export const PEER_CLIENT_OPTIONS = Symbol('PeerClientOptions');
 
 export interface PeerClientOptions {
   /** The cluster credential, read at call time (it arrives after registration). */
@@ -36,9 +40,6 @@ export interface HeldVersion {
   etag: string;
 }
 
-/** A new version on its way: `size` and `etag` are sent when known up front. */
-export type OutgoingVersion = Omit<ReplicaVersion, 'size' | 'etag'> & { size?: number; etag?: string };
-
 /**
  * The one HTTP client of the peer API. It streams bodies both ways, never
  * buffers them, adds the cluster credential, and maps every transport failure
@@ -49,11 +50,12 @@ export type OutgoingVersion = Omit<ReplicaVersion, 'size' | 'etag'> & { size?: n
  * index listings, ping, cluster map, drops) use axios. Both share one
  * keep-alive agent.
  */
+@Injectable()
 export class PeerClient {
   private readonly http: AxiosInstance;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-  constructor(private readonly options: PeerClientOptions) {
+  constructor(@Inject(PEER_CLIENT_OPTIONS) private readonly options: PeerClientOptions) {
     this.http = axios.create({
       httpAgent: this.agent,
       timeout: options.timeoutMs,
@@ -88,11 +90,7 @@ export class PeerClient {
   }
 
   /** Streams a replica; undefined when the peer holds nothing for the key. */
-  async getReplica(
-    peer: PeerRef,
-    key: string,
-    range?: ByteRange,
-  ): Promise<{ version: ReplicaVersion; body: Readable; contentRange?: string } | undefined> {
+  async getReplica(peer: PeerRef, key: string, range?: ByteRange): Promise<ReplicaRead | undefined> {
     const headers: Record<string, string> = this.auth();
     if (range) headers.range = `bytes=${range.start}-${range.end ?? ''}`;
     const res = await this.send(peer, this.get(peer, '/v1/peer/replica', { key }, headers));
@@ -108,7 +106,8 @@ export class PeerClient {
       res.body.destroy();
       throw new PeerUnavailableError(peer.name, `unreadable replica headers: ${(err as Error).message}`, { cause: err });
     }
-    return { version, body: res.body, contentRange: res.headers['content-range'] };
+    const served = servedRange(res.headers['content-range']);
+    return served ? { version, body: res.body, range: served } : { version, body: res.body };
   }
 
   /** Drops exactly this version of a key (a copy no longer needed there). */
@@ -223,6 +222,12 @@ export class PeerClient {
     if (res.status >= 200 && res.status < 300) return;
     throw new PeerRejectedError(peer.name, res.status, String(res.data).slice(0, 300));
   }
+}
+
+/** The served range of a `Content-Range: bytes start-end/total` answer. */
+function servedRange(header: string | undefined): ServedRange | undefined {
+  const m = header === undefined ? null : /^bytes (\d+)-(\d+)\//.exec(header);
+  return m ? { start: Number(m[1]), end: Number(m[2]) } : undefined;
 }
 
 /** Reads a response body as text, keeping at most `keep` bytes (the rest is drained). */

@@ -11,7 +11,7 @@
  *   GET    /v1/peer/index/containers?account&prefix&marker&limit
  *   GET    /v1/peer/ping                       { name, clusterMapVersion }
  */
-import type { ReplicaVersion } from '../replicas/replica.types';
+import type { ReplicaVersion } from '../storage/replica-version';
 
 export const PEER_HEADERS = {
   timestamp: 'x-mcos-timestamp',

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FsBackend } from '@mcos/backends';
 import { formatTimestamp } from '../clock/timestamp';
+import { AgentIdentity } from '../config/agent-identity';
 import { IndexRebuilder } from '../index/index-rebuilder';
 import { ObjectIndexRepository } from '../index/object-index.repository';
-import type { OutgoingVersion } from '../peers/peer-client';
+import type { OutgoingVersion } from '../storage/replica-version';
 import { LocalReplicaTarget } from './local-replica.target';
 
 const ts = (ms: number) => formatTimestamp({ ms, counter: 0, serviceId: 'a' });
@@ -37,7 +38,7 @@ describe('LocalReplicaTarget on a real fs backend', () => {
     dir = mkdtempSync(join(tmpdir(), 'mcos-local-'));
     backend = new FsBackend({ root: join(dir, 'objects') });
     index = new ObjectIndexRepository(join(dir, 'index.sqlite'));
-    sut = new LocalReplicaTarget('a', backend, index);
+    sut = new LocalReplicaTarget(new AgentIdentity('a', 'r1', 'http://127.0.0.1:1'), backend, index);
   });
 
   afterEach(async () => {

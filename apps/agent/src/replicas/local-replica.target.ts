@@ -1,16 +1,14 @@
+import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { ObjectBackend, ObjectNotFoundError, StoredObjectInfo } from '@mcos/backends';
-import type { IndexEntry } from '../index/index-entry';
-import type { ObjectIndexRepository } from '../index/object-index.repository';
-import type { OutgoingVersion } from '../peers/peer-client';
-import { parseKey } from '../storage/object-key';
+import { ObjectBackend, ObjectNotFoundError } from '@mcos/backends';
+import { AgentIdentity } from '../config/agent-identity';
+import { indexEntry, type IndexEntry, type ListPage } from '../index/index-entry';
+import { ObjectIndexRepository } from '../index/object-index.repository';
+import type { ByteRange, OutgoingVersion, ReplicaRead, ReplicaVersion, ReplicaWriteResult } from '../storage/replica-version';
+import { systemMetaOf, versionFromInfo } from '../storage/stored-version';
 import { KeyLock } from './key-lock';
-import type { ReplicaRead, ReplicaTarget } from './replica-target';
-import type { ByteRange, ReplicaVersion, ReplicaWriteResult } from './replica.types';
-
-/** Names of the MCOS bookkeeping kept in the backend's system metadata. */
-const SYS = { timestamp: 'ts', deleted: 'deleted', option: 'option' } as const;
+import type { ReplicaTarget } from './replica-target';
 
 /**
  * This agent's own backend as a replica holder. Every write goes through a
@@ -19,15 +17,19 @@ const SYS = { timestamp: 'ts', deleted: 'deleted', option: 'option' } as const;
  * writes arrive in. The index is updated after the backend has the bytes, so
  * it never lists what the backend does not hold.
  */
+@Injectable()
 export class LocalReplicaTarget implements ReplicaTarget {
   readonly isLocal = true;
+  readonly service: string;
   private readonly lock = new KeyLock();
 
   constructor(
-    readonly service: string,
+    identity: AgentIdentity,
     private readonly backend: ObjectBackend,
     private readonly index: ObjectIndexRepository,
-  ) {}
+  ) {
+    this.service = identity.name;
+  }
 
   async write(key: string, version: OutgoingVersion, body: Readable, knownMd5?: PromiseLike<string>): Promise<ReplicaWriteResult> {
     return this.lock.run(key, async () => {
@@ -44,11 +46,7 @@ export class LocalReplicaTarget implements ReplicaTarget {
         {
           contentType: version.contentType,
           userMeta: version.userMeta,
-          systemMeta: {
-            [SYS.timestamp]: version.timestamp,
-            [SYS.deleted]: version.deleted ? '1' : '0',
-            [SYS.option]: version.option,
-          },
+          systemMeta: systemMetaOf(version),
         },
         version.deleted ? { size: 0 } : { size: version.size, knownMd5 },
       );
@@ -69,8 +67,7 @@ export class LocalReplicaTarget implements ReplicaTarget {
     try {
       const got = await this.backend.get(key, range);
       const version = versionFromInfo(got.info);
-      const contentRange = got.range && `bytes ${got.range.start}-${got.range.end}/${got.info.size}`;
-      return { version, body: got.body, contentRange };
+      return got.range ? { version, body: got.body, range: { start: got.range.start, end: got.range.end } } : { version, body: got.body };
     } catch (err) {
       if (err instanceof ObjectNotFoundError) return this.forget(key);
       throw err;
@@ -84,6 +81,14 @@ export class LocalReplicaTarget implements ReplicaTarget {
       await this.backend.delete(key);
       return this.index.removeVersion(key, timestamp);
     });
+  }
+
+  async listObjects(account: string, container: string, page: ListPage): Promise<IndexEntry[]> {
+    return this.index.listObjects(account, container, page);
+  }
+
+  async listContainers(account: string, page: ListPage): Promise<IndexEntry[]> {
+    return this.index.listContainers(account, page);
   }
 
   /** Full version (with user metadata) of what the index says is held; undefined if the backend lost it. */
@@ -102,36 +107,4 @@ export class LocalReplicaTarget implements ReplicaTarget {
     this.index.remove(key);
     return undefined;
   }
-}
-
-/** Reads MCOS's bookkeeping back from what the backend stored. */
-export function versionFromInfo(info: StoredObjectInfo): ReplicaVersion {
-  return {
-    timestamp: info.systemMeta[SYS.timestamp] ?? '',
-    deleted: info.systemMeta[SYS.deleted] === '1',
-    option: info.systemMeta[SYS.option] ?? '',
-    size: info.size,
-    etag: info.etag,
-    contentType: info.contentType,
-    userMeta: info.userMeta,
-  };
-}
-
-/** The index row for a version of a key; undefined for keys MCOS did not write. */
-export function indexEntry(key: string, v: ReplicaVersion): IndexEntry {
-  const parsed = parseKey(key);
-  if (!parsed) throw new Error(`not an MCOS key: ${key}`);
-  return {
-    key,
-    kind: parsed.kind,
-    account: parsed.account,
-    container: parsed.container,
-    name: parsed.kind === 'object' ? parsed.name : '',
-    option: v.option,
-    size: v.size,
-    etag: v.etag,
-    timestamp: v.timestamp,
-    deleted: v.deleted,
-    contentType: v.contentType,
-  };
 }

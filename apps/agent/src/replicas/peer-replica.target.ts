@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
-import type { OutgoingVersion, PeerClient, PeerRef } from '../peers/peer-client';
-import type { ReplicaRead, ReplicaTarget } from './replica-target';
-import type { ByteRange, ReplicaVersion, ReplicaWriteResult } from './replica.types';
+import type { IndexEntry, ListPage } from '../index/index-entry';
+import type { PeerClient, PeerRef } from '../peers/peer-client';
+import type { ByteRange, OutgoingVersion, ReplicaRead, ReplicaVersion, ReplicaWriteResult } from '../storage/replica-version';
+import type { ReplicaTarget } from './replica-target';
 
 /** A peer agent as a replica holder, through the peer API. */
 export class PeerReplicaTarget implements ReplicaTarget {
@@ -30,5 +31,13 @@ export class PeerReplicaTarget implements ReplicaTarget {
 
   drop(key: string, timestamp: string): Promise<boolean> {
     return this.client.deleteReplica(this.peer, key, timestamp);
+  }
+
+  listObjects(account: string, container: string, page: ListPage): Promise<IndexEntry[]> {
+    return this.client.listObjects(this.peer, { account, container, prefix: page.prefix, marker: page.marker, limit: page.limit });
+  }
+
+  listContainers(account: string, page: ListPage): Promise<IndexEntry[]> {
+    return this.client.listContainers(this.peer, { account, prefix: page.prefix, marker: page.marker, limit: page.limit });
   }
 }

@@ -1,17 +1,11 @@
 import type { Readable } from 'node:stream';
-import type { OutgoingVersion } from '../peers/peer-client';
-import type { ByteRange, ReplicaVersion, ReplicaWriteResult } from './replica.types';
-
-export interface ReplicaRead {
-  version: ReplicaVersion;
-  body: Readable;
-  /** Set when a range was served: `bytes start-end/total`. */
-  contentRange?: string;
-}
+import type { IndexEntry, ListPage } from '../index/index-entry';
+import type { ByteRange, OutgoingVersion, ReplicaRead, ReplicaVersion, ReplicaWriteResult } from '../storage/replica-version';
 
 /**
- * One service seen as a holder of replicas: this agent's own backend or a
- * peer through the peer API. The data path talks to both the same way.
+ * One service seen as a holder of replicas: this agent's own backend and
+ * index (LocalReplicaTarget) or a peer through the peer API
+ * (PeerReplicaTarget). The data path talks to both the same way.
  * Errors: PeerUnavailableError / BackendUnavailableError when it cannot
  * answer; absent keys are `undefined`, not errors.
  */
@@ -29,4 +23,8 @@ export interface ReplicaTarget {
   read(key: string, range?: ByteRange): Promise<ReplicaRead | undefined>;
   /** Drops exactly this version; false when the target holds another (or none). */
   drop(key: string, timestamp: string): Promise<boolean>;
+  /** One page of the index entries of a container's objects, in name order, tombstones included. */
+  listObjects(account: string, container: string, page: ListPage): Promise<IndexEntry[]>;
+  /** One page of the index entries of an account's container records, in name order, tombstones included. */
+  listContainers(account: string, page: ListPage): Promise<IndexEntry[]>;
 }

@@ -30,10 +30,6 @@ export function containerKey(a: ContainerAddress): string {
   return `c/${a.account}/${a.container}`;
 }
 
-export function objectPrefix(account: string, container: string): string {
-  return `o/${account}/${container}/`;
-}
-
 export type ParsedKey =
   | ({ kind: 'object' } & ObjectAddress)
   | ({ kind: 'container' } & ContainerAddress);

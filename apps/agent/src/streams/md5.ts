@@ -47,3 +47,6 @@ export function feedMd5(md5: Md5Stream, chunk: Buffer, next: () => void): void {
   if (md5.update(chunk)) next();
   else md5.whenDrained(next);
 }
+
+/** DI token of the agent's Md5Source (the MD5 worker's where configured, inline otherwise). */
+export const MD5_SOURCE = Symbol('Md5Source');

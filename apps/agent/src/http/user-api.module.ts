@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { ClusterMapModule } from '../cluster-map/cluster-map.module';
+import { ControllerClientModule } from '../controller-client/controller-client.module';
+import { ObjectsModule } from '../objects/objects.module';
+import { ContainersController } from './containers.controller';
+import { LoginController } from './login.controller';
+import { ObjectHttpAdapter } from './object-http.adapter';
+import { ObjectsController } from './objects.controller';
+
+/**
+ * The user API door (`/v1`): containers, objects, login. Controllers and the
+ * Express adapter translate HTTP to ObjectsService / ContainersService
+ * inputs and their results back to HTTP; the bearer token is checked by
+ * UserAuthGuard against the cluster map's public key.
+ */
+@Module({
+  imports: [ObjectsModule, ClusterMapModule, ControllerClientModule],
+  controllers: [LoginController, ContainersController, ObjectsController],
+  providers: [ObjectHttpAdapter],
+})
+export class UserApiModule {}

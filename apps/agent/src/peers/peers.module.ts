@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { AgentConfig } from '../config/agent-config';
+import { ClusterCredential } from '../cluster-map/cluster-credential';
+import { ClusterMapModule } from '../cluster-map/cluster-map.module';
+import { PEER_CLIENT_OPTIONS, PeerClient, PeerClientOptions } from './peer-client';
+import { PeerHealth } from './peer-health';
+
+/** How long a peer that failed is skipped before it is tried again. */
+const PEER_DOWN_MS = 5_000;
+
+/** The client of the other agents' peer API, and what this agent knows about reaching them. */
+@Module({
+  imports: [ClusterMapModule],
+  providers: [
+    {
+      provide: PEER_CLIENT_OPTIONS,
+      useFactory: (config: AgentConfig, credential: ClusterCredential): PeerClientOptions => ({
+        credential: () => credential.value ?? '',
+        timeoutMs: config.requestTimeoutMs,
+      }),
+      inject: [AgentConfig, ClusterCredential],
+    },
+    PeerClient,
+    { provide: PeerHealth, useValue: new PeerHealth(PEER_DOWN_MS) },
+  ],
+  exports: [PeerClient, PeerHealth],
+})
+export class PeersModule {}

@@ -1,0 +1,50 @@
+import type { Readable } from 'node:stream';
+import type { Timestamp } from '../clock/timestamp';
+
+/**
+ * One stored version of a key on one service: an object, a container record,
+ * or a tombstone (deleted = true, empty body). Every replica carries its
+ * ingress timestamp; the newest timestamp wins everywhere.
+ */
+export interface ReplicaVersion {
+  timestamp: Timestamp;
+  deleted: boolean;
+  /** Storage option of the container the key belongs to. */
+  option: string;
+  size: number;
+  /** MD5 hex of the body. */
+  etag: string;
+  contentType?: string;
+  userMeta: Record<string, string>;
+}
+
+/** What a write of one replica did. */
+export interface ReplicaWriteResult {
+  /** False when the service already held this version or a newer one. */
+  applied: boolean;
+  /** The version the service holds after the call. */
+  held: ReplicaVersion;
+}
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive; undefined means to the end. */
+  end?: number;
+}
+
+/** A range as served: both ends inclusive and known. */
+export interface ServedRange {
+  start: number;
+  end: number;
+}
+
+/** A new version on its way: `size` and `etag` are sent when known up front. */
+export type OutgoingVersion = Omit<ReplicaVersion, 'size' | 'etag'> & { size?: number; etag?: string };
+
+/** One replica opened for reading. */
+export interface ReplicaRead {
+  version: ReplicaVersion;
+  body: Readable;
+  /** Set when a range was served (the whole size is `version.size`). */
+  range?: ServedRange;
+}
