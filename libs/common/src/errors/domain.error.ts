@@ -104,7 +104,3 @@ export const DOMAIN_ERROR_STATUS: Readonly<Record<DomainErrorCode, number>> = {
   TOO_MANY_REQUESTS: 429,
   UNAVAILABLE: 503,
 };
-
-export function isDomainError(error: unknown): error is DomainError {
-  return error instanceof DomainError;
-}

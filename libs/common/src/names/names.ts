@@ -76,18 +76,6 @@ export function assertContainerName(name: unknown): asserts name is string {
   if (problem) throw new BadRequestError(`Container name ${problem}`);
 }
 
-/** @throws BadRequestError naming the object name's problem. */
-export function assertObjectName(name: unknown): asserts name is string {
-  const problem = objectNameProblem(name);
-  if (problem) throw new BadRequestError(`Object name ${problem}`);
-}
-
-/** @throws BadRequestError naming the problem, prefixed with `what` (e.g. "Username"). */
-export function assertIdentifier(name: unknown, what: string): asserts name is string {
-  const problem = identifierProblem(name);
-  if (problem) throw new BadRequestError(`${what} ${problem}`);
-}
-
 function textProblem(name: string, maxBytes: number): string | undefined {
   if (name.length === 0) return 'must not be empty';
   if (LONE_SURROGATE.test(name)) return 'must be valid Unicode';
