@@ -1,7 +1,7 @@
 /**
  * The Swift side of `bench:data -- --vs-swift`: a local OpenStack Swift
  * all-in-one (1 replica, tempauth, memcached) started by the project's own
- * starter, test/servers/swift-aio.py, run from its path with Debian's
+ * starter, libs/backends/src/testing/servers/swift-aio.py, run from its path with Debian's
  * python3. When the starter or Swift is not available the comparison is
  * skipped with the reason; numbers are never made up.
  */
@@ -21,7 +21,7 @@ export interface SwiftTarget {
   stop(): Promise<void>;
 }
 
-const STARTER = resolve(__dirname, '..', '..', 'test', 'servers', 'swift-aio.py');
+const STARTER = resolve(__dirname, '..', '..', 'libs', 'backends', 'src', 'testing', 'servers', 'swift-aio.py');
 const PYTHON = '/usr/bin/python3'; // Debian's: a pyenv python on PATH lacks the swift module
 const CONTAINER = 'bench';
 const START_TIMEOUT_MS = 60_000;

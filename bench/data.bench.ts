@@ -9,7 +9,7 @@
  * a fixed time, the median of several runs — and the raw fs baseline in the
  * same run; prints every figure with its ratio to the baseline and the
  * issue's targets as met / missed. `--vs-swift` adds a local Swift
- * all-in-one (test/servers/swift-aio.py). Docs: docs/performance.md.
+ * all-in-one (libs/backends/src/testing/servers/swift-aio.py). Docs: docs/performance.md.
  *
  * Options: --concurrency N (16), --duration S (3), --runs N (3),
  * --warmup S (0.5), --objects N (128 objects to read), --big-mib N (256),

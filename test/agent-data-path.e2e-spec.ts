@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { FsBackend, ObjectBackend, ObjectNotFoundError, createBackend } from '@mcos/backends';
 import { signToken } from '@mcos/common';
 import { Ring } from '@mcos/ring';
-import { startS3rver } from './servers/s3rver';
+import { startS3rver } from '../libs/backends/src/testing/servers';
 import {
   AgentProcess,
   ControllerProcess,

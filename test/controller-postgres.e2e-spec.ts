@@ -2,15 +2,14 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { CLUSTER_CREDENTIAL_HEADER, type ClusterMap } from '@mcos/common';
 import { DataSource } from 'typeorm';
 import { ENTITIES, MIGRATIONS } from '../apps/controller/src/database/database.module';
+import { requireServer } from '../libs/backends/src/testing/servers';
 import { AgentDouble, ControllerProcess, findPostgres, http, makeTempDir, type PrivatePostgres, removeTempDir, startPostgres, TEST_JOIN_TOKEN, waitFor } from './support';
 
 jest.setTimeout(90_000);
 
-const availability = findPostgres();
-if (!availability.binDir) process.stderr.write(`controller PostgreSQL e2e skipped: ${availability.reason}\n`);
-const describeWithPostgres = availability.binDir ? describe : describe.skip;
+const postgresServer = requireServer('PostgreSQL', findPostgres().reason);
 
-describeWithPostgres(`controller on a private PostgreSQL${availability.reason ? ` (skipped: ${availability.reason})` : ''}`, () => {
+postgresServer.describe(`controller on a private PostgreSQL${postgresServer.unavailable ? ` (skipped: ${postgresServer.unavailable})` : ''}`, () => {
   let postgres: PrivatePostgres;
   let dir: string;
   let controller: ControllerProcess;

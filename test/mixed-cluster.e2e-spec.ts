@@ -11,9 +11,16 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FsBackend, ObjectNotFoundError, createBackend, type ObjectBackend } from '@mcos/backends';
 import { Ring } from '@mcos/ring';
-import { startAzurite, type AzuriteHandle } from './servers/azurite';
-import { startS3rver, type S3rverHandle } from './servers/s3rver';
-import { startSwift, swiftUnavailableReason, type SwiftHandle } from './servers/swift';
+import {
+  requireServer,
+  startAzurite,
+  startS3rver,
+  startSwift,
+  swiftUnavailableReason,
+  type AzuriteHandle,
+  type S3rverHandle,
+  type SwiftHandle,
+} from '../libs/backends/src/testing/servers';
 import { AgentProcess, ControllerProcess, makeTempDir, removeTempDir, TEST_ADMIN, UserClient, waitFor } from './support';
 
 jest.setTimeout(300_000);
@@ -31,10 +38,9 @@ const SIZES = [0, 1, 1_000, 10_000, 100_000, 700_000, 2_500_000];
 
 type Expected = { md5: string; size: number } | 'deleted';
 
-const unavailable = swiftUnavailableReason();
-if (unavailable) process.stdout.write(`mixed-cluster.e2e-spec: SKIPPED, no Swift on this machine: ${unavailable}\n`);
+const describeWithSwift = requireServer('OpenStack Swift', swiftUnavailableReason()).describe;
 
-(unavailable ? describe.skip : describe)('mixed cluster (fs + s3 on s3rver + swift on Swift + azure on Azurite, option standard)', () => {
+describeWithSwift('mixed cluster (fs + s3 on s3rver + swift on Swift + azure on Azurite, option standard)', () => {
   let dir: string;
   let s3: S3rverHandle;
   let swift: SwiftHandle;

@@ -1,18 +1,2 @@
-import { createServer } from 'node:net';
-
-/**
- * A TCP port that was free on 127.0.0.1 a moment ago (the OS picked it).
- * Another process could take it before you bind: bind soon after.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// Moved beside the backend servers that need it too (libs/backends/src/testing/servers).
+export { freePort } from '../../libs/backends/src/testing/servers/free-port';

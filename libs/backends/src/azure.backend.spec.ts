@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 
 import { BlobServiceClient, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
 
-import { startAzurite, type AzuriteHandle } from '../../../test/servers/azurite';
+import { startAzurite, type AzuriteHandle } from './testing/servers';
 import { AzureBackend, decodeName, encodeName, type AzureBackendOptions } from './azure.backend';
 import { BackendUnavailableError, InvalidKeyError, ObjectNotFoundError, PreconditionFailedError } from './backend.errors';
 import { compareKeys } from './backend-rules';

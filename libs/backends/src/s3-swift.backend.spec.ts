@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
-import { startSwift, swiftUnavailableReason, type SwiftHandle } from '../../../test/servers/swift';
+import { requireServer, startSwift, swiftUnavailableReason, type SwiftHandle } from './testing/servers';
 import { S3Backend, type S3BackendOptions } from './s3.backend';
 import { describeBackendConformance } from './testing/backend-conformance';
 import { bodyOf, generatedBody, md5Of } from './testing/test-bodies';
@@ -10,8 +10,7 @@ import { bodyOf, generatedBody, md5Of } from './testing/test-bodies';
 // The s3 driver, unchanged, against a real OpenStack Swift through its S3 API
 // (s3api middleware: SigV4, path-style, access key "account:user").
 
-const unavailable = swiftUnavailableReason();
-if (unavailable) process.stdout.write(`s3-swift.backend.spec: SKIPPED, no Swift on this machine: ${unavailable}\n`);
+const swift = requireServer('OpenStack Swift', swiftUnavailableReason());
 
 let shared: Promise<SwiftHandle> | undefined;
 function acquireSwift(): Promise<SwiftHandle> {
@@ -34,7 +33,7 @@ function optionsFor(server: SwiftHandle, bucket: string, extra: Partial<S3Backen
   };
 }
 
-if (!unavailable) {
+if (!swift.unavailable) {
   describeBackendConformance('s3 (Swift s3api)', async () => {
     const server = await acquireSwift();
     const backend = new S3Backend(optionsFor(server, 'conformance'));
@@ -42,7 +41,7 @@ if (!unavailable) {
   });
 }
 
-(unavailable ? describe.skip : describe)('S3Backend on Swift s3api', () => {
+swift.describe('S3Backend on Swift s3api', () => {
   let server: SwiftHandle;
   let sut: S3Backend;
 

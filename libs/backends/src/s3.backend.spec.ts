@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer } from 'node:net';
 
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
-import { startS3rver, type S3rverHandle } from '../../../test/servers/s3rver';
+import { freePort, startS3rver, type S3rverHandle } from './testing/servers';
 import { BackendUnavailableError, InvalidKeyError, InvalidMetadataError, ObjectNotFoundError } from './backend.errors';
 import { S3Backend, type S3BackendOptions } from './s3.backend';
 import { describeBackendConformance } from './testing/backend-conformance';
@@ -133,12 +132,7 @@ describe('S3Backend', () => {
   });
 
   it('an unreachable endpoint is BackendUnavailableError', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const srv = createServer().listen(0, '127.0.0.1', () => {
-        const { port: p } = srv.address() as { port: number };
-        srv.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const down = new S3Backend(optionsFor(server, { endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1 }));
     await expect(down.head('k')).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(down.put('k', bodyOf('x'), {})).rejects.toBeInstanceOf(BackendUnavailableError);

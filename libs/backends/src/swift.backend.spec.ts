@@ -3,16 +3,15 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 
-import { startSwift, swiftUnavailableReason, type SwiftHandle } from '../../../test/servers/swift';
+import { requireServer, startSwift, swiftUnavailableReason, type SwiftHandle } from './testing/servers';
 import { BackendUnavailableError, InvalidMetadataError, ObjectNotFoundError, PreconditionFailedError } from './backend.errors';
 import { SwiftBackend, type SwiftBackendOptions, type SwiftKeystoneAuth } from './swift.backend';
 import { describeBackendConformance } from './testing/backend-conformance';
 import { bodyOf, digestStream, failingBody, generatedBody, md5Of, readAll } from './testing/test-bodies';
 
 const MIB = 1024 * 1024;
-const unavailable = swiftUnavailableReason();
-if (unavailable) process.stdout.write(`swift.backend.spec: SKIPPED, no Swift on this machine: ${unavailable}\n`);
-const describeSwift = unavailable ? describe.skip : describe;
+const swift = requireServer('OpenStack Swift', swiftUnavailableReason());
+const describeSwift = swift.describe;
 
 /** One Swift for every suite of this file (start-up costs seconds), each suite in its own container; stopped after the last. */
 let shared: Promise<SwiftHandle> | undefined;
@@ -41,7 +40,7 @@ async function rawNames(server: SwiftHandle, container: string, prefix = ''): Pr
   return ((await res.json()) as { name: string }[]).map((o) => o.name);
 }
 
-if (!unavailable) {
+if (!swift.unavailable) {
   describeBackendConformance('swift (Swift native API, tempauth, plain objects up to 5 GiB)', async () => {
     const server = await acquireSwift();
     const backend = new SwiftBackend(tempauth(server, 'plain'));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { firstJsonLine, stopChild, waitForReady } from './child-server';
 
-/** A running Swift all-in-one (test/servers/swift-aio.py) and how to reach it. */
+/** A running Swift all-in-one (swift-aio.py beside it) and how to reach it. */
 export interface SwiftHandle {
   /** TempAuth v1.0 URL: `GET` with X-Auth-User / X-Auth-Key. */
   authUrl: string;

@@ -2,12 +2,12 @@
 'use strict';
 // Runs s3rver (a fake S3 on the local disk) for tests and by hand.
 //
-//   node --openssl-legacy-provider test/servers/s3rver-launcher.cjs --dir DIR [--address 127.0.0.1] [--port 0] [--bucket mcos]
+//   node --openssl-legacy-provider libs/backends/src/testing/servers/s3rver-launcher.cjs --dir DIR [--address 127.0.0.1] [--port 0] [--bucket mcos]
 //
 // Prints ONE line of JSON on stdout once listening:
 //   {"address":"127.0.0.1","port":43117,"bucket":"mcos","dir":"/tmp/..."}
 // then stays silent. Stops on SIGTERM/SIGINT, and when started with an IPC
-// channel (as test/servers/s3rver.ts does) also when its parent goes away,
+// channel (as s3rver.ts beside it does) also when its parent goes away,
 // so a crashed test run leaves no server behind.
 // Credentials: access key S3RVER, secret S3RVER. Path-style addressing.
 // --openssl-legacy-provider: s3rver makes ListObjectsV2 continuation tokens

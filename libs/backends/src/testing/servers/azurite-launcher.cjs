@@ -3,11 +3,11 @@
 // Runs Azurite's blob service (npm azurite) for tests and by hand; every
 // argument goes to Azurite, e.g.
 //
-//   node test/servers/azurite-launcher.cjs --blobHost 127.0.0.1 --blobPort 10000 \
+//   node libs/backends/src/testing/servers/azurite-launcher.cjs --blobHost 127.0.0.1 --blobPort 10000 \
 //     --location DIR --silent --skipApiVersionCheck --disableTelemetry
 //
 // (--disableTelemetry matters: without it Azurite tries to reach the internet.)
-// When started with an IPC channel (as test/servers/azurite.ts does) it stops
+// When started with an IPC channel (as azurite.ts beside it does) it stops
 // when its parent goes away, so a crashed test run leaves no server behind.
 if (process.send) {
   process.on('disconnect', () => {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../support/ports';
+import { freePort } from './free-port';
 import { stopChild, waitForReady } from './child-server';
 
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';

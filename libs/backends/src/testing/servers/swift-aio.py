@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A single-node OpenStack Swift "all in one" for tests and for use by hand.
 
-    /usr/bin/python3 test/servers/swift-aio.py --dir DIR [--port 0] [--container mcos ...]
+    /usr/bin/python3 libs/backends/src/testing/servers/swift-aio.py --dir DIR [--port 0] [--container mcos ...]
 
 Run it with Debian's /usr/bin/python3 (packages swift swift-proxy
 swift-account swift-container swift-object memcached): a pyenv python on

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Starts a local fake S3 (s3rver) by hand, in the foreground; Ctrl-C stops it.
 #
-#   test/servers/s3rver.sh [DIR] [PORT] [BUCKET]      defaults: ./data/s3rver 4568 mcos
+#   libs/backends/src/testing/servers/s3rver.sh [DIR] [PORT] [BUCKET]      defaults: ./data/s3rver 4568 mcos
 #
 # Then use endpoint http://127.0.0.1:PORT, any region, bucket BUCKET,
 # access key S3RVER, secret S3RVER, path-style addressing, e.g. in an agent
@@ -10,5 +10,6 @@
 # It prints one JSON line with the address once it listens. The OpenSSL legacy
 # provider is needed for s3rver's (DES) continuation tokens.
 set -eu
-root=$(cd "$(dirname "$0")/../.." && pwd)
-exec node --openssl-legacy-provider "$root/test/servers/s3rver-launcher.cjs" --dir "${1:-$root/data/s3rver}" --port "${2:-4568}" --bucket "${3:-mcos}"
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../../../.." && pwd)
+exec node --openssl-legacy-provider "$here/s3rver-launcher.cjs" --dir "${1:-$root/data/s3rver}" --port "${2:-4568}" --bucket "${3:-mcos}"
