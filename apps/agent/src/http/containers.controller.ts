@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Account, UserAuthGuard } from '../auth/user-auth.guard';
 import { ContainersService } from '../objects/containers.service';
 import { CreateContainerDto, ListQueryDto } from './containers.dto';
 import { ContainerNamePipe } from './name.pipes';
-import { Account, UserAuthGuard } from './user-auth.guard';
 
 @ApiTags('containers')
 @ApiBearerAuth()

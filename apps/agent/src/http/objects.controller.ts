@@ -1,11 +1,11 @@
 import { Controller, Delete, Get, Head, HttpCode, Param, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { Account, UserAuthGuard } from '../auth/user-auth.guard';
 import { ObjectsService } from '../objects/objects.service';
 import { ListObjectsQueryDto } from './containers.dto';
 import { ContainerNamePipe } from './name.pipes';
 import { ObjectHttpAdapter } from './object-http.adapter';
-import { Account, UserAuthGuard } from './user-auth.guard';
 
 /**
  * Objects. Names may contain `/`; they are read from the raw path (see

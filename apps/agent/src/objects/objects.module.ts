@@ -19,7 +19,10 @@ import { OBJECT_LIMITS, ObjectLimits, ObjectsService } from './objects.service';
   providers: [
     {
       provide: OBJECT_LIMITS,
-      useFactory: (config: AgentConfig, backend: ObjectBackend): ObjectLimits => ({ maxObjectBytes: config.maxObjectBytes, maxKeyBytes: backend.maxKeyBytes }),
+      useFactory: (config: AgentConfig, backend: ObjectBackend): ObjectLimits => ({
+        maxObjectBytes: config.maxObjectBytes,
+        maxKeyBytes: backend.maxKeyBytes,
+      }),
       inject: [AgentConfig, ObjectBackend],
     },
     ListingService,

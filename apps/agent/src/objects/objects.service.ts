@@ -146,7 +146,8 @@ export class ObjectsService {
         got?.body.destroy();
         throw new NotFoundError(`object ${input.name} not found`);
       }
-      const read: Omit<ObjectRead, 'body'> = got.range ? { version: got.version, servedBy: got.servedBy, range: got.range } : { version: got.version, servedBy: got.servedBy };
+      const read: Omit<ObjectRead, 'body'> = { version: got.version, servedBy: got.servedBy };
+      if (got.range) read.range = got.range;
       if (range) return { ...read, body: got.body };
       if (got.version.size > VERIFY_BEFORE_SENDING_BYTES) {
         const body = got.body.pipe(verifyMd5(got.version.etag, () => this.corrupt.report(got.servedBy, key), this.md5(got.version.size)));

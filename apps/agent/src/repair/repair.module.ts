@@ -30,7 +30,11 @@ import { REPLICATOR_SETTINGS, Replicator, ReplicatorSettings } from './replicato
       }),
       inject: [AgentConfig],
     },
-    { provide: AUDITOR_SETTINGS, useFactory: ({ audit }: AgentConfig): AuditorSettings => ({ bytesPerSecond: audit.bytesPerSecond }), inject: [AgentConfig] },
+    {
+      provide: AUDITOR_SETTINGS,
+      useFactory: ({ audit }: AgentConfig): AuditorSettings => ({ bytesPerSecond: audit.bytesPerSecond }),
+      inject: [AgentConfig],
+    },
     BackgroundProgressTracker,
     Replicator,
     Auditor,

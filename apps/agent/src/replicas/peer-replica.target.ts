@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
+import { InvalidRangeError } from '@mcos/backends';
 import type { IndexEntry, ListPage } from '../index/index-entry';
 import type { PeerClient, PeerRef } from '../peers/peer-client';
+import { PeerRejectedError } from '../peers/peer.errors';
 import type { ByteRange, OutgoingVersion, ReplicaRead, ReplicaVersion, ReplicaWriteResult } from '../storage/replica-version';
 import type { ReplicaTarget } from './replica-target';
 
@@ -25,8 +27,14 @@ export class PeerReplicaTarget implements ReplicaTarget {
     return this.client.statReplica(this.peer, key);
   }
 
-  read(key: string, range?: ByteRange): Promise<ReplicaRead | undefined> {
-    return this.client.getReplica(this.peer, key, range);
+  /** @throws InvalidRangeError when the peer cannot serve the range (its 416), as a local backend would. */
+  async read(key: string, range?: ByteRange): Promise<ReplicaRead | undefined> {
+    try {
+      return await this.client.getReplica(this.peer, key, range);
+    } catch (err) {
+      if (err instanceof PeerRejectedError && err.status === 416) throw new InvalidRangeError(err.message, { cause: err });
+      throw err;
+    }
   }
 
   drop(key: string, timestamp: string): Promise<boolean> {

@@ -20,6 +20,7 @@ export interface ReplicaTarget {
    */
   write(key: string, version: OutgoingVersion, body: Readable, knownMd5?: PromiseLike<string>): Promise<ReplicaWriteResult>;
   stat(key: string): Promise<ReplicaVersion | undefined>;
+  /** @throws InvalidRangeError (code INVALID_RANGE) when the range cannot be served. */
   read(key: string, range?: ByteRange): Promise<ReplicaRead | undefined>;
   /** Drops exactly this version; false when the target holds another (or none). */
   drop(key: string, timestamp: string): Promise<boolean>;

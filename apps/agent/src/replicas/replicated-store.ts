@@ -163,7 +163,7 @@ export class ReplicatedStore {
   }
 }
 
+/** The range cannot be served (see ReplicaTarget.read): asking another holder would not help. */
 function isRangeError(err: unknown): boolean {
-  const e = err as { code?: string; status?: number };
-  return e.code === 'INVALID_RANGE' || e.status === 416;
+  return (err as { code?: string }).code === 'INVALID_RANGE';
 }
