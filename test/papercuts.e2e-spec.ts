@@ -4,11 +4,15 @@
  * loopback ports and a temp data dir, driven through the `mcos` binary and
  * plain HTTP; and the systemd units checked by systemd-analyze.
  */
+import 'reflect-metadata';
 import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { ConfigError, loadConfig } from '@mcos/common';
+import { AgentConfig } from '../apps/agent/src/config/agent-config';
+import { ControllerConfig, refuseExampleSecrets } from '../apps/controller/src/config/controller-config';
 import { freePort, makeTempDir, removeTempDir, REPO_ROOT, waitFor } from './support';
 
 jest.setTimeout(180_000);
@@ -261,6 +265,40 @@ describe('deploy/systemd units', () => {
     const environment = sut.get('Environment') ?? [];
     expect(environment.some((e) => /^MCOS_CONFIG=\/etc\/mcos\/\S+\.yaml$/.test(e))).toBe(true);
     expect(environment.some((e) => /^MCOS__[A-Z_]+(__[A-Z_]+)*=/.test(e))).toBe(true);
+  });
+
+  /** What systemd puts in the environment: the unit's Environment= lines (%i -> the instance), then the EnvironmentFile. */
+  function environmentOf(unit: string, envFile: string, instance: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    const assign = (line: string) => {
+      const at = line.indexOf('=');
+      env[line.slice(0, at)] = line.slice(at + 1).replaceAll('%i', instance);
+    };
+    for (const line of settings(unit).get('Environment') ?? []) assign(line);
+    for (const line of readFileSync(join(UNITS_DIR, envFile), 'utf8').split('\n')) if (/^MCOS\w*=/.test(line)) assign(line);
+    return env;
+  }
+
+  it('the controller unit and controller.env.example set keys the controller knows, with no example secret', () => {
+    const env = environmentOf('mcos-controller.service', 'controller.env.example', '');
+    expect(env.MCOS_CONFIG).toBe('/etc/mcos/controller.yaml');
+    // config/controller.yaml stands in for /etc/mcos/controller.yaml.
+    const load = (extra: Record<string, string> = {}) => loadConfig(ControllerConfig, { env: { ...env, MCOS_CONFIG: join(REPO_ROOT, 'config', 'controller.yaml'), ...extra } });
+    const sut = load();
+    expect(sut.database).toMatchObject({ type: 'sqlite', path: '/var/lib/mcos/controller/controller.sqlite' });
+    expect(sut.host).toBe('0.0.0.0');
+    expect(() => refuseExampleSecrets(sut)).not.toThrow();
+    // The check can fail: a misspelt override is refused by name.
+    expect(() => load({ MCOS__JOIN_TOKN: 'x' })).toThrow(ConfigError);
+  });
+
+  it('the agent unit and agent.env.example set keys the agent knows: its name and data dir from the instance', () => {
+    const env = environmentOf('mcos-agent@.service', 'agent.env.example', 'agent-a');
+    expect(env.MCOS_CONFIG).toBe('/etc/mcos/agent-a.yaml');
+    const load = (extra: Record<string, string> = {}) => loadConfig(AgentConfig, { env: { ...env, MCOS_CONFIG: join(REPO_ROOT, 'config', 'agent.yaml'), ...extra } });
+    const sut = load();
+    expect(sut).toMatchObject({ name: 'agent-a', dataDir: '/var/lib/mcos/agents/agent-a', host: '0.0.0.0', controllerUrl: 'http://controller.example:7000' });
+    expect(() => load({ MCOS__DATADIR: 'x' })).toThrow(ConfigError);
   });
 
   it.each([
