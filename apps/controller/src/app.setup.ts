@@ -1,7 +1,7 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { CLUSTER_CREDENTIAL_HEADER, DomainExceptionFilter, JOIN_TOKEN_HEADER, requestIdMiddleware } from '@mcos/common';
-import { BEARER_SCHEME, CLUSTER_CREDENTIAL_SCHEME, JOIN_TOKEN_SCHEME } from './auth/auth.decorators';
+import { DomainExceptionFilter, JOIN_TOKEN_HEADER, requestIdMiddleware, SERVICE_ASSERTION_HEADER } from '@mcos/common';
+import { BEARER_SCHEME, JOIN_TOKEN_SCHEME, SERVICE_ASSERTION_SCHEME } from './auth/auth.decorators';
 
 /** Global HTTP behaviour: request ids, the error filter, validation, Swagger at /docs (+ /docs-json). */
 export function setUpApp(app: INestApplication): void {
@@ -16,7 +16,10 @@ export function setUpApp(app: INestApplication): void {
     )
     .setVersion('0.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Token from POST /v1/auth/login' }, BEARER_SCHEME)
-    .addApiKey({ type: 'apiKey', in: 'header', name: CLUSTER_CREDENTIAL_HEADER, description: 'Cluster credential (agents)' }, CLUSTER_CREDENTIAL_SCHEME)
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: SERVICE_ASSERTION_HEADER, description: 'Service assertion of an agent (signed with its own key; see docs/security.md)' },
+      SERVICE_ASSERTION_SCHEME,
+    )
     .addApiKey({ type: 'apiKey', in: 'header', name: JOIN_TOKEN_HEADER, description: 'Join token (agent registration)' }, JOIN_TOKEN_SCHEME)
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, document), {

@@ -3,12 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, createPinoLogger, loadConfig } from '@mcos/common';
 import { AppModule } from './app.module';
 import { setUpApp } from './app.setup';
-import { ControllerConfig } from './config/controller-config';
+import { ControllerConfig, refuseExampleSecrets } from './config/controller-config';
 
 async function main(): Promise<void> {
   let config: ControllerConfig;
   try {
     config = loadConfig(ControllerConfig, { env: process.env });
+    refuseExampleSecrets(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);

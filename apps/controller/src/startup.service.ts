@@ -35,8 +35,11 @@ export class StartupService implements OnApplicationBootstrap, BeforeApplication
   async onApplicationBootstrap(): Promise<void> {
     await this.lock.run(async () => {
       await this.options.seedDefaults(this.config.defaultOptions);
-      await this.users.bootstrapAdmin(this.config.bootstrapAdmin);
+      const adminCreated = await this.users.bootstrapAdmin(this.config.bootstrapAdmin);
       await this.clusterMap.init();
+      if (adminCreated && this.clusterMap.currentMap().users?.[this.config.bootstrapAdmin?.username ?? ''] === undefined) {
+        await this.clusterMap.publish('bootstrap admin created');
+      }
       if (await this.rings.afterMembershipChange()) await this.clusterMap.publish('rings built at start');
     });
     this.scheduler.start();

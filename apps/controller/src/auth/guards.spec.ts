@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { ExecutionContext } from '@nestjs/common';
-import { CLUSTER_CREDENTIAL_HEADER, ForbiddenError, JOIN_TOKEN_HEADER, UnauthorizedError } from '@mcos/common';
+import { CLUSTER_CREDENTIAL_HEADER, ForbiddenError, JOIN_TOKEN_HEADER, SERVICE_ASSERTION_HEADER, UnauthorizedError } from '@mcos/common';
 import type { HttpRequest } from '../common/http-request';
 import { asReal } from '../testing/in-memory-repositories';
-import { createTestCore, TEST_JOIN_TOKEN, type TestCore } from '../testing/test-core';
+import { createTestCore, identityOf, join, TEST_JOIN_TOKEN, type TestCore } from '../testing/test-core';
 import type { UserRepository } from '../users/user.repository';
-import { AdminGuard, ClusterCredentialGuard, JoinTokenGuard } from './guards';
+import { AdminGuard, JoinTokenGuard, ServiceAssertionGuard } from './guards';
 
 function contextFor(headers: HttpRequest['headers']): { context: ExecutionContext; request: HttpRequest } {
   const request: HttpRequest = { headers };
@@ -46,13 +46,36 @@ describe('guards', () => {
       await core.users.delete('root');
       await expect(sut().canActivate(contextFor({ authorization }).context)).rejects.toThrow('Token user no longer exists');
     });
+
+    it('answers 401 once the admin\'s password was reset', async () => {
+      const authorization = await bearer('root', 'root-password');
+      await core.users.resetPassword('root', 'new-root-password');
+      await expect(sut().canActivate(contextFor({ authorization }).context)).rejects.toThrow(/Token revoked/);
+      await expect(sut().canActivate(contextFor({ authorization: await bearer('root', 'new-root-password') }).context)).resolves.toBe(true);
+    });
   });
 
-  it('ClusterCredentialGuard checks the credential header', () => {
-    const sut = new ClusterCredentialGuard(core.secrets);
-    expect(sut.canActivate(contextFor({ [CLUSTER_CREDENTIAL_HEADER]: core.secrets.clusterCredential }).context)).toBe(true);
-    expect(() => sut.canActivate(contextFor({ [CLUSTER_CREDENTIAL_HEADER]: 'nope' }).context)).toThrow(UnauthorizedError);
-    expect(() => sut.canActivate(contextFor({}).context)).toThrow(UnauthorizedError);
+  describe('ServiceAssertionGuard', () => {
+    const sut = () => new ServiceAssertionGuard(core.identities, core.secrets);
+
+    it('names the agent whose assertion the request carries', async () => {
+      await join(core, 'a');
+      const { context, request } = contextFor({ [SERVICE_ASSERTION_HEADER]: identityOf('a').assertion(core.clock.now()) });
+      expect(sut().canActivate(context)).toBe(true);
+      expect(request.service).toBe('a');
+    });
+
+    it('refuses an unknown issuer, a forged assertion and no header at all', async () => {
+      await join(core, 'a');
+      expect(() => sut().canActivate(contextFor({ [SERVICE_ASSERTION_HEADER]: identityOf('nobody').assertion(core.clock.now()) }).context)).toThrow(
+        UnauthorizedError,
+      );
+      expect(() => sut().canActivate(contextFor({ [SERVICE_ASSERTION_HEADER]: identityOf('mallory').assertion(core.clock.now(), 'a') }).context)).toThrow(
+        /invalid service assertion signature/,
+      );
+      expect(() => sut().canActivate(contextFor({ [CLUSTER_CREDENTIAL_HEADER]: 'nope' }).context)).toThrow(UnauthorizedError);
+      expect(() => sut().canActivate(contextFor({}).context)).toThrow(UnauthorizedError);
+    });
   });
 
   it('JoinTokenGuard checks the join token header', () => {

@@ -1,22 +1,25 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import {
+  checkTokenGeneration,
   CLUSTER_CREDENTIAL_HEADER,
   extractBearerToken,
   ForbiddenError,
   JOIN_TOKEN_HEADER,
   secretsEqual,
+  SERVICE_ASSERTION_HEADER,
   UnauthorizedError,
 } from '@mcos/common';
 import type { HttpRequest } from '../common/http-request';
 import { ControllerConfig } from '../config/controller-config';
 import { UserRepository } from '../users/user.repository';
 import { ClusterSecretsService } from './cluster-secrets.service';
+import { ServiceIdentityService } from './service-identity.service';
 import { TokenService } from './token.service';
 
 /**
- * Admin routes: a valid bearer token of a user who still exists and is
- * still an admin (a deleted or demoted admin's token stops working here at
- * once, even before it expires).
+ * Admin routes: a valid bearer token of a user who still exists, is still
+ * an admin and whose token generation is current (a deleted, demoted or
+ * reset admin's token stops working here at once, even before it expires).
  */
 @Injectable()
 export class AdminGuard implements CanActivate {
@@ -31,24 +34,36 @@ export class AdminGuard implements CanActivate {
     if (!token) throw new UnauthorizedError('Missing bearer token (Authorization: Bearer <token>)');
     const claims = this.tokens.verify(token);
     const user = await this.users.findByName(claims.sub);
-    if (!user) throw new UnauthorizedError('Token user no longer exists');
+    if (!user || user.deletingAt !== undefined) throw new UnauthorizedError('Token user no longer exists');
+    checkTokenGeneration(claims, { [user.username]: user.tokenGeneration });
     if (user.role !== 'admin' || claims.role !== 'admin') throw new ForbiddenError('Admin role required');
     request.user = claims;
     return true;
   }
 }
 
-/** Agent-facing routes: the cluster credential header. */
+/**
+ * Agent-facing routes: a service assertion addressed to the controller,
+ * signed by the key the map carries for its issuer; the issuer's name is
+ * kept on the request (`request.service`). Agents that registered before
+ * they had keys still present the shared cluster credential (no name).
+ */
 @Injectable()
-export class ClusterCredentialGuard implements CanActivate {
-  constructor(private readonly secrets: ClusterSecretsService) {}
+export class ServiceAssertionGuard implements CanActivate {
+  constructor(
+    private readonly identities: ServiceIdentityService,
+    private readonly secrets: ClusterSecretsService,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<HttpRequest>();
-    if (!secretsEqual(request.headers[CLUSTER_CREDENTIAL_HEADER], this.secrets.clusterCredential)) {
-      throw new UnauthorizedError(`Missing or invalid cluster credential (${CLUSTER_CREDENTIAL_HEADER})`);
+    const assertion = request.headers[SERVICE_ASSERTION_HEADER];
+    if (assertion !== undefined) {
+      request.service = this.identities.verify(assertion).iss;
+      return true;
     }
-    return true;
+    if (secretsEqual(request.headers[CLUSTER_CREDENTIAL_HEADER], this.secrets.clusterCredential)) return true;
+    throw new UnauthorizedError(`Missing or invalid service assertion (${SERVICE_ASSERTION_HEADER})`);
   }
 }
 

@@ -5,34 +5,45 @@ import {
   CLUSTER_CREDENTIAL_HEADER,
   type ClusterMap,
   type PushClusterMapResponse,
+  SERVICE_ASSERTION_HEADER,
   UnavailableError,
 } from '@mcos/common';
 import { ClusterSecretsService } from '../auth/cluster-secrets.service';
+import { ServiceIdentityService } from '../auth/service-identity.service';
 import { ControllerConfig } from '../config/controller-config';
 
 /** An agent did not answer, or answered something unusable. */
 export class AgentCallError extends UnavailableError {}
 
+/** An agent as the client addresses it: its name is the assertion's audience. */
+export interface AgentTarget {
+  name: string;
+  url: string;
+}
+
 /**
  * The controller's one HTTP client towards agents: health polls and map
- * pushes, with the cluster credential and a timeout on every call. Every
- * transport or protocol failure becomes an AgentCallError.
+ * pushes, each with the controller's service assertion addressed to the
+ * agent and a timeout. Every transport or protocol failure becomes an
+ * AgentCallError.
  */
 @Injectable()
 export class AgentClient {
   constructor(
     private readonly secrets: ClusterSecretsService,
+    private readonly identities: ServiceIdentityService,
     private readonly config: ControllerConfig,
   ) {}
 
-  async health(baseUrl: string): Promise<AgentHealth> {
-    const body = await this.call(baseUrl, '/v1/agent/health', { method: 'GET' }, this.config.pollTimeoutMs);
+  async health(target: AgentTarget): Promise<AgentHealth> {
+    const body = await this.call(target, '/v1/agent/health', { method: 'GET' }, this.config.pollTimeoutMs);
     return toAgentHealth(body);
   }
 
-  async pushClusterMap(baseUrl: string, map: ClusterMap): Promise<PushClusterMapResponse> {
+  async pushClusterMap(target: AgentTarget, map: ClusterMap): Promise<PushClusterMapResponse> {
+    const baseUrl = target.url;
     const body = await this.call(
-      baseUrl,
+      target,
       '/v1/agent/cluster-map',
       { method: 'PUT', body: JSON.stringify(map), headers: { 'content-type': 'application/json' } },
       this.config.pushTimeoutMs,
@@ -42,13 +53,18 @@ export class AgentClient {
     return { accepted: response.accepted === true, version: response.version };
   }
 
-  private async call(baseUrl: string, path: string, init: RequestInit, timeoutMs: number): Promise<unknown> {
-    const url = `${baseUrl.replace(/\/+$/, '')}${path}`;
+  private async call(target: AgentTarget, path: string, init: RequestInit, timeoutMs: number): Promise<unknown> {
+    const url = `${target.url.replace(/\/+$/, '')}${path}`;
     let response: Response;
     try {
       response = await fetch(url, {
         ...init,
-        headers: { ...(init.headers as Record<string, string> | undefined), [CLUSTER_CREDENTIAL_HEADER]: this.secrets.clusterCredential },
+        headers: {
+          ...(init.headers as Record<string, string> | undefined),
+          [SERVICE_ASSERTION_HEADER]: this.identities.assertionFor(target.name),
+          // Only agents that registered before they had keys still check it.
+          [CLUSTER_CREDENTIAL_HEADER]: this.secrets.clusterCredential,
+        },
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (cause) {

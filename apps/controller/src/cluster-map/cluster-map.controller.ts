@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ClusterMap } from '@mcos/common';
-import { ClusterCredentialRequired } from '../auth/auth.decorators';
+import { AgentOnly } from '../auth/auth.decorators';
 import { ClusterMapService } from './cluster-map.service';
 import { ClusterMapDto } from './dto/cluster-map.dto';
 
@@ -11,8 +11,8 @@ export class ClusterMapController {
   constructor(private readonly clusterMap: ClusterMapService) {}
 
   @Get()
-  @ClusterCredentialRequired()
-  @ApiOperation({ summary: 'The current cluster map (agents pull it on start and when they see a newer version)' })
+  @AgentOnly()
+  @ApiOperation({ summary: 'The current cluster map, signed (agents pull it on start and when they see a newer version)' })
   @ApiOkResponse({ type: ClusterMapDto })
   get(): ClusterMap {
     return this.clusterMap.currentMap();

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
+import { verifyClusterMap } from '@mcos/common';
 import type { AgentClient } from './agent.client';
 import { ClusterMapService } from './cluster-map.service';
 import { MapPusher } from './map-pusher';
@@ -36,7 +37,9 @@ describe('ClusterMapService', () => {
       core.repos.services as never,
       core.repos.options as never,
       core.repos.rings as never,
+      core.repos.users as never,
       core.secrets,
+      core.identities,
       new MapPusher(asReal<AgentClient>(core.agents), core.metrics),
       core.clock,
       core.metrics,
@@ -45,10 +48,34 @@ describe('ClusterMapService', () => {
     expect(sut.currentMap()).toEqual(stored);
   });
 
+  it('signs every map with the map key, carrying the token keys, the users\' generations and the agents\' keys', async () => {
+    const a = await join(core, 'a');
+    await core.users.create('alice', 'alice-password', 'user');
+    const sut = core.clusterMap.currentMap();
+    const pinned = verifyClusterMap(sut, undefined);
+    expect(pinned.keyId).toBe(core.secrets.mapKeys[0]?.keyId);
+    expect(sut.tokenKeys).toEqual([{ kid: core.secrets.tokenKeyId, publicKey: core.secrets.tokenPublicKeyPem }]);
+    expect(sut.users).toEqual({ alice: core.repos.users.rows.get('alice')?.tokenGeneration });
+    expect(sut.services[0]?.publicKey).toBe(a.identity.publicKey);
+    expect(() => verifyClusterMap({ ...sut, users: { alice: 0 } }, pinned)).toThrow(/invalid cluster map signature/);
+  });
+
+  it('rotates the map key through an endorsed chain and keeps the old token key until its tokens expire', async () => {
+    const pinned = verifyClusterMap(core.clusterMap.currentMap(), undefined);
+    const oldKid = core.secrets.tokenKeyId;
+    await core.secrets.rotateMapKey();
+    const newKid = await core.secrets.rotateTokenKey();
+    const sut = await core.clusterMap.publish('rotation');
+    expect(verifyClusterMap(sut, pinned, 1).keyId).toBe(core.secrets.mapKeys[1]?.keyId);
+    expect(sut.tokenKeys?.map((k) => k.kid)).toEqual([oldKid, newKid]);
+    core.clock.advance(core.config.tokenTtlSeconds * 1000);
+    expect((await core.clusterMap.publish('later')).tokenKeys?.map((k) => k.kid)).toEqual([newKid]);
+  });
+
   it('pushes each new version to ACTIVE agents only', async () => {
     const a = await join(core, 'a');
     const b = await join(core, 'b');
-    await core.registry.deregister('b');
+    await core.registry.deregister('b', 'b');
     await settle();
     const pushesToB = core.agents.pushedTo(b.url).length;
     const map = await core.clusterMap.publish('test');

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock, type ClusterMap, type RingEntry, type ServiceInfo, type StorageOption } from '@mcos/common';
+import { Clock, type ClusterMap, type RingEntry, type ServiceInfo, signClusterMap, type StorageOption } from '@mcos/common';
 import { ClusterSecretsService } from '../auth/cluster-secrets.service';
+import { ServiceIdentityService } from '../auth/service-identity.service';
 import { StateRepository } from '../database/state.repository';
 import { MetricsService } from '../health/metrics.service';
 import { OptionRepository } from '../options/option.repository';
@@ -8,6 +9,7 @@ import type { RegisteredService } from '../registry/registered-service';
 import { ServiceRepository } from '../registry/service.repository';
 import { RingRepository } from '../rings/ring.repository';
 import type { StoredRing } from '../rings/stored-ring';
+import { UserRepository } from '../users/user.repository';
 import { MapPusher } from './map-pusher';
 
 /**
@@ -26,7 +28,9 @@ export class ClusterMapService {
     private readonly services: ServiceRepository,
     private readonly options: OptionRepository,
     private readonly rings: RingRepository,
+    private readonly users: UserRepository,
     private readonly secrets: ClusterSecretsService,
+    private readonly identities: ServiceIdentityService,
     private readonly pusher: MapPusher,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
@@ -37,8 +41,11 @@ export class ClusterMapService {
     const stored = await this.state.get('clusterMap');
     if (stored) {
       this.current = JSON.parse(stored) as ClusterMap;
+      this.identities.useMap(this.current);
       this.metrics.setMapVersion(this.current.version);
       this.metrics.setServiceCounts(this.current.services.map((s) => s.status));
+      // A map from before signing (or before the last key change) is re-made, so agents never see an unsigned one.
+      if (this.current.signature?.keyId !== this.secrets.mapKeys[this.secrets.mapKeys.length - 1]?.keyId) await this.publish('signed map');
       return;
     }
     await this.publish('initial map');
@@ -62,18 +69,29 @@ export class ClusterMapService {
    *   registration answer), so it is not pushed to it.
    */
   async publish(reason: string, deliveredTo?: string): Promise<ClusterMap> {
-    const [services, options, rings] = await Promise.all([this.services.findAll(), this.options.findAll(), this.rings.findAll()]);
-    const map: ClusterMap = {
+    const [services, options, rings, users] = await Promise.all([
+      this.services.findAll(),
+      this.options.findAll(),
+      this.rings.findAll(),
+      this.users.generations(),
+    ]);
+    const unsigned: ClusterMap = {
       version: this.version + 1,
       createdAt: this.clock.now(),
-      services: services.map(toServiceInfo),
+      // A revoked identity is out of the map: no peer finds its key any more.
+      services: services.filter((s) => s.revokedAt === undefined).map(toServiceInfo),
       options: options.map(toStorageOption),
       rings: [...rings.values()].map((pair) => toRingEntry(pair.current)),
       previousRings: [...rings.values()].flatMap((pair) => (pair.previous ? [toRingEntry(pair.previous)] : [])),
       tokenPublicKey: this.secrets.tokenPublicKeyPem,
+      tokenKeys: this.secrets.tokenKeys(),
+      users,
+      mapKeys: this.secrets.mapKeys,
     };
+    const map = signClusterMap(unsigned, this.secrets.mapSigningKey);
     await this.state.set('clusterMap', JSON.stringify(map));
     this.current = map;
+    this.identities.useMap(map);
     this.metrics.setMapVersion(map.version);
     this.metrics.setServiceCounts(services.map((s) => s.status));
     this.logger.log(`cluster map v${map.version}: ${reason}`);
@@ -95,7 +113,7 @@ export class ClusterMapService {
 }
 
 function toServiceInfo(service: RegisteredService): ServiceInfo {
-  return {
+  const info: ServiceInfo = {
     name: service.name,
     url: service.url,
     region: service.region,
@@ -103,6 +121,8 @@ function toServiceInfo(service: RegisteredService): ServiceInfo {
     status: service.status,
     backend: service.backend,
   };
+  if (service.publicKey) info.publicKey = service.publicKey;
+  return info;
 }
 
 function toStorageOption(option: StorageOption): StorageOption {

@@ -78,7 +78,7 @@ export class MapPusher {
 
   private async deliverOne(state: AgentPushState, target: PushTarget, map: ClusterMap): Promise<void> {
     try {
-      const answer = await this.client.pushClusterMap(target.url, map);
+      const answer = await this.client.pushClusterMap(target, map);
       state.held = answer.version;
       this.metrics.countPush(answer.accepted ? 'accepted' : 'stale');
       this.logger.debug(`map v${map.version} -> ${target.name}: ${answer.accepted ? 'accepted' : `kept v${answer.version}`}`);

@@ -4,4 +4,8 @@ import type { TokenClaims } from '@mcos/common';
 export interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
   user?: TokenClaims;
+  /** The agent whose service assertion the request carried (ServiceAssertionGuard). */
+  service?: string;
+  /** The TCP peer's address (express). */
+  ip?: string;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from '@mcos/common';
-import { ControllerConfig } from './controller-config';
+import { join } from 'node:path';
+import { ControllerConfig, refuseExampleSecrets } from './controller-config';
 
 const load = (env: Record<string, string>) => loadConfig(ControllerConfig, { env });
 
@@ -57,5 +58,13 @@ describe('ControllerConfig', () => {
     });
     expect(sut.database.url).toBe('postgres://u@h/db');
     expect(sut.bootstrapAdmin).toMatchObject({ username: 'admin', passwordFile: '/run/secrets/admin' });
+  });
+
+  it('refuses the example config\'s secrets outside dev mode, naming the keys', () => {
+    const example = { MCOS_CONFIG: join(__dirname, '../../../../config/controller.yaml') };
+    const sut = load(example);
+    expect(() => refuseExampleSecrets(sut)).toThrow(/joinToken holds a published example value.*bootstrapAdmin\.password holds a published example value/);
+    expect(() => refuseExampleSecrets(load({ ...example, MCOS__DEV_MODE: 'true' }))).not.toThrow();
+    expect(() => refuseExampleSecrets(load({ MCOS__JOIN_TOKEN: 'a-long-join-token' }))).not.toThrow();
   });
 });

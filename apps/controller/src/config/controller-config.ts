@@ -15,7 +15,7 @@ import {
   ValidateNested,
   IsObject,
 } from 'class-validator';
-import { IsIdentifier, LOG_LEVEL_NAMES, type LogLevelName } from '@mcos/common';
+import { ConfigError, exampleSecretProblems, IsIdentifier, LOG_LEVEL_NAMES, type LogLevelName } from '@mcos/common';
 import { PARTITION_POWER_RANGE } from '../rings/ring-builder.service';
 import { StorageOptionConfig } from './storage-option.config';
 
@@ -53,13 +53,22 @@ export class BootstrapAdminConfig {
   passwordFile?: string;
 }
 
-/** The controller's whole configuration (config/controller.yaml + MCOS__* overrides). */
-/** Slowing down password guessing (per username; see users/login-throttle.ts). */
+/** Slowing down password guessing (per username and address; see users/login-throttle.ts). */
 export class LoginThrottleConfig {
-  /** Failed logins in a row allowed before the next attempt must wait. */
+  /** Failed logins in a row of one username from one address before the next attempt must wait. */
   @IsInt()
   @Min(1)
   freeFailures = 5;
+
+  /** Failed logins from one address (any usernames) before it must wait. */
+  @IsInt()
+  @Min(1)
+  freeFailuresPerAddress = 20;
+
+  /** Failed logins of one username (all addresses) before it waits too, except from addresses it logged in from lately. */
+  @IsInt()
+  @Min(1)
+  freeFailuresPerUsername = 50;
 
   /** First wait; doubles with each further failure. */
   @IsInt()
@@ -72,7 +81,15 @@ export class LoginThrottleConfig {
   maxDelayMs = 60_000;
 }
 
+/** The controller's whole configuration (config/controller.yaml + MCOS__* overrides). */
 export class ControllerConfig {
+  /**
+   * A throwaway local cluster: allows the published example secrets
+   * (`change-me-...`). Never in production (MCOS__DEV_MODE=true).
+   */
+  @IsBoolean()
+  devMode = false;
+
   @IsString()
   host = '127.0.0.1';
 
@@ -160,4 +177,17 @@ export function defaultStorageOptions(): StorageOptionConfig[] {
     StorageOptionConfig.of('async-3', 3, 1, 1),
     StorageOptionConfig.of('single', 1, 1, 1),
   ];
+}
+
+/**
+ * Refuses the published example secrets (config/controller.yaml's
+ * `change-me-...`) outside dev mode: anyone who read the repository knows
+ * them.
+ *
+ * @throws ConfigError naming each key.
+ */
+export function refuseExampleSecrets(config: ControllerConfig): void {
+  if (config.devMode) return;
+  const problems = exampleSecretProblems({ joinToken: config.joinToken, 'bootstrapAdmin.password': config.bootstrapAdmin?.password });
+  if (problems.length > 0) throw new ConfigError(problems);
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
@@ -57,6 +57,17 @@ describe('controller schema migrations (sqlite file)', () => {
     expect(await executedMigrations(ds)).toEqual(MIGRATIONS.map((m) => m.name));
     expect(await ds.query(`SELECT "username", "role" FROM "users"`)).toEqual([{ username: 'alice', role: 'admin' }]);
     expect(await ds.query(`SELECT "value" FROM "cluster_state" WHERE "key" = 'clusterCredential'`)).toEqual([{ value: 'kept' }]);
+    await ds.destroy();
+  });
+
+  it('creates the database directory 0700 and the file (and its WAL) 0600', async () => {
+    const file = join(dir, 'fresh', 'controller.sqlite');
+    const ds = controllerDataSource(file);
+    await ds.initialize();
+    await ds.query(`INSERT INTO "cluster_state" ("key", "value") VALUES ('k', 'v')`);
+    expect(statSync(join(dir, 'fresh')).mode & 0o777).toBe(0o700);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(`${file}-wal`).mode & 0o777).toBe(0o600);
     await ds.destroy();
   });
 

@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDir, ensurePrivateFile } from '@mcos/common';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { ControllerConfig } from '../config/controller-config';
@@ -13,6 +14,7 @@ import { RingRepository } from '../rings/ring.repository';
 import { UserEntity } from '../users/user.entity';
 import { UserRepository } from '../users/user.repository';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
+import { IdentitiesAndTokenGenerations1764900000000 } from './migrations/1764900000000-identities-and-token-generations';
 import { StateEntity } from './state.entity';
 import { StateRepository } from './state.repository';
 
@@ -22,7 +24,7 @@ export const ENTITIES = [ServiceEntity, OptionEntity, RingEntity, UserEntity, St
  * the database. A change to an entity comes with a new migration (the drift
  * check in database.module.spec.ts fails until it does).
  */
-export const MIGRATIONS = [InitialSchema1763800000000];
+export const MIGRATIONS = [InitialSchema1763800000000, IdentitiesAndTokenGenerations1764900000000];
 const REPOSITORIES = [ServiceRepository, OptionRepository, RingRepository, UserRepository, StateRepository, HealthStore];
 
 /**
@@ -60,6 +62,20 @@ export function typeOrmOptions(config: ControllerConfig): TypeOrmModuleOptions {
     return { ...common, type: 'postgres', url: config.database.url };
   }
   const path = config.database.path as string;
-  mkdirSync(dirname(path), { recursive: true });
+  prepareSqliteFile(path);
   return { ...common, type: 'better-sqlite3', database: path, enableWAL: true };
+}
+
+/**
+ * The sqlite file holds the signing keys and password hashes: its directory
+ * is made 0700 and the file 0600 before sqlite opens it (sqlite then gives
+ * its -wal and -shm files the database file's mode). An existing directory
+ * keeps its mode: it may be shared (the launcher's data dir), and the files
+ * in it are what must stay private.
+ */
+function prepareSqliteFile(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) ensurePrivateDir(dir);
+  ensurePrivateFile(path);
+  for (const suffix of ['-wal', '-shm']) if (existsSync(path + suffix)) ensurePrivateFile(path + suffix);
 }

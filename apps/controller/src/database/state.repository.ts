@@ -9,6 +9,9 @@ export type StateKey =
   | 'ringVersionSeq'
   | 'clusterCredential'
   | 'tokenPrivateKey'
+  | 'tokenKeys'
+  | 'mapKeyChain'
+  | 'userGenerationSeq'
   | 'optionsSeeded';
 
 @Injectable()

@@ -36,7 +36,7 @@ export class PollingService {
     const outcomes = await Promise.all(
       targets.map(async (service): Promise<PollOutcome> => {
         try {
-          const health = await this.client.health(service.url);
+          const health = await this.client.health(service);
           this.metrics.countPoll('ok');
           return { service, health };
         } catch (error) {

@@ -23,4 +23,10 @@ export interface RegisteredService {
   updatedAt: number;
   /** Last successful poll or registration. */
   lastSeenAt?: number;
+  /** PEM (SPKI) of the agent's own identity key (absent: registered before agents had keys). */
+  publicKey?: string;
+  /** Set once an admin revoked the identity: out of the map, assertions refused, registration 403. */
+  revokedAt?: number;
+  /** Set when an admin re-admitted a REMOVED service: the next registration may bring a new key. */
+  readmittedAt?: number;
 }

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { ConflictError, NotFoundError } from '@mcos/common';
-import { createTestCore, join, settle, type TestCore } from '../testing/test-core';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, verifyClusterMap } from '@mcos/common';
+import { createTestCore, identityOf, join, rejoin, settle, type TestCore } from '../testing/test-core';
 
 describe('RegistryService', () => {
   let core: TestCore;
@@ -10,34 +10,84 @@ describe('RegistryService', () => {
   });
 
   describe('register', () => {
-    it('records a new service as ACTIVE and answers with the credential and a newer map that lists it', async () => {
+    it('records a new service with its key as ACTIVE and answers with a newer signed map that lists it (no shared credential)', async () => {
       const before = core.clusterMap.version;
+      const identity = identityOf('a');
       const response = await core.registry.register(
-        { name: 'a', url: 'http://a.test', region: 'r1', backend: 's3', capacityTotalBytes: 10 * 1024 ** 3, writeMBps: 50 },
-        undefined,
+        { name: 'a', url: 'http://a.test', region: 'r1', backend: 's3', capacityTotalBytes: 10 * 1024 ** 3, writeMBps: 50, publicKey: identity.publicKey },
+        { assertion: identity.assertion(core.clock.now()) },
       );
-      expect(response.clusterCredential).toBe(core.secrets.clusterCredential);
+      expect(response.clusterCredential).toBeUndefined();
       expect(response.clusterMap.version).toBe(before + 1);
-      expect(response.clusterMap.services).toEqual([{ name: 'a', url: 'http://a.test', region: 'r1', weight: 10, status: 'ACTIVE', backend: 's3' }]);
+      expect(response.clusterMap.services).toEqual([
+        { name: 'a', url: 'http://a.test', region: 'r1', weight: 10, status: 'ACTIVE', backend: 's3', publicKey: identity.publicKey },
+      ]);
+      expect(verifyClusterMap(response.clusterMap, undefined).keyId).toBe(core.secrets.mapKeys[0]?.keyId);
       const sut = await core.registry.get('a');
       expect(sut).toMatchObject({ status: 'ACTIVE', weightSource: 'capacity', speed: { writeMBps: 50 }, capacity: { totalBytes: 10 * 1024 ** 3 } });
     });
 
-    it('refuses a taken name without the credential', async () => {
+    it('needs proof that the caller holds the key it registers', async () => {
+      const identity = identityOf('a');
+      const request = { name: 'a', url: 'http://a.test', region: 'r', backend: 'fs' as const, publicKey: identity.publicKey };
+      await expect(core.registry.register(request, {})).rejects.toThrow(UnauthorizedError);
+      await expect(core.registry.register(request, { assertion: identityOf('mallory').assertion(core.clock.now(), 'a') })).rejects.toThrow(
+        /invalid service assertion signature/,
+      );
+      await expect(core.registry.register({ ...request, publicKey: 'not a key' }, { assertion: identity.assertion(core.clock.now()) })).rejects.toThrow(
+        BadRequestError,
+      );
+      expect(await core.repos.services.findByName('a')).toBeUndefined();
+    });
+
+    it('refuses a taken name to another identity, and the legacy credential for a keyed service', async () => {
       await join(core, 'a');
-      await expect(core.registry.register({ name: 'a', url: 'http://evil.test', region: 'r', backend: 'fs' }, undefined)).rejects.toThrow(ConflictError);
-      await expect(core.registry.register({ name: 'a', url: 'http://evil.test', region: 'r', backend: 'fs' }, 'guess')).rejects.toThrow(/requires the cluster credential/);
+      const mallory = identityOf('mallory');
+      await expect(
+        core.registry.register(
+          { name: 'a', url: 'http://evil.test', region: 'r', backend: 'fs', publicKey: mallory.publicKey },
+          { assertion: mallory.assertion(core.clock.now(), 'a') },
+        ),
+      ).rejects.toThrow(/belongs to another identity key/);
+      await expect(
+        core.registry.register({ name: 'a', url: 'http://evil.test', region: 'r', backend: 'fs' }, { credential: core.secrets.clusterCredential }),
+      ).rejects.toThrow(ConflictError);
       expect((await core.registry.get('a')).url).toBe('http://a.test');
+    });
+
+    it('refuses a REMOVED or revoked service (403) until an admin re-admits it, then takes its new key', async () => {
+      for (const name of ['a', 'b', 'c', 'd']) await join(core, name);
+      await core.registry.remove('d');
+      await expect(rejoin(core, 'd', { url: 'http://d.test', region: 'region-d' })).rejects.toThrow(ForbiddenError);
+      await core.registry.revoke('c');
+      expect(core.clusterMap.currentMap().services.map((s) => s.name)).toEqual(['a', 'b', 'd']);
+      await expect(rejoin(core, 'c', { url: 'http://c.test', region: 'region-c' })).rejects.toThrow(/revoked; an admin must re-admit it/);
+      expect(() => core.identities.verify(identityOf('c').assertion(core.clock.now()))).toThrow(/unknown or revoked issuer/);
+      await expect(core.registry.readmit('a')).rejects.toThrow(/not REMOVED/);
+      await core.registry.readmit('c');
+      const fresh = identityOf('c-new-key');
+      await core.registry.register(
+        { name: 'c', url: 'http://c.test', region: 'region-c', backend: 'fs', publicKey: fresh.publicKey },
+        { assertion: fresh.assertion(core.clock.now(), 'c') },
+      );
+      expect(core.clusterMap.currentMap().services.find((s) => s.name === 'c')).toMatchObject({ status: 'ACTIVE', publicKey: fresh.publicKey });
+      expect(core.identities.verify(fresh.assertion(core.clock.now(), 'c')).iss).toBe('c');
+    });
+
+    it('lets an agent deregister itself only', async () => {
+      await join(core, 'a');
+      await join(core, 'b');
+      await expect(core.registry.deregister('a', 'b')).rejects.toThrow(ForbiddenError);
+      await expect(core.registry.deregister('a', undefined)).rejects.toThrow(ForbiddenError);
+      await core.registry.deregister('a', 'a');
+      expect((await core.registry.get('a')).status).toBe('SHUTOFF');
     });
 
     it('lets the owner re-register at a new URL, keeping its registration time and weight', async () => {
       await join(core, 'a', 'r1', { capacityTotalBytes: 4 * 1024 ** 3 });
       const first = await core.registry.get('a');
       core.clock.advance(60_000);
-      const response = await core.registry.register(
-        { name: 'a', url: 'http://a.test:9999', region: 'r1', backend: 'fs', capacityTotalBytes: 8 * 1024 ** 3 },
-        core.secrets.clusterCredential,
-      );
+      const response = await rejoin(core, 'a', { url: 'http://a.test:9999', region: 'r1', capacityTotalBytes: 8 * 1024 ** 3 });
       expect(response.clusterMap.services[0]?.url).toBe('http://a.test:9999');
       const sut = await core.registry.get('a');
       expect(sut.registeredAt).toBe(first.registeredAt);
@@ -105,7 +155,7 @@ describe('RegistryService', () => {
     it('ignores an outcome for a service that re-registered at another URL meanwhile', async () => {
       await join(core, 'a');
       const stale = (await core.repos.services.findByName('a'))!;
-      await core.registry.register({ name: 'a', url: 'http://a.test:2', region: 'r', backend: 'fs' }, core.secrets.clusterCredential);
+      await rejoin(core, 'a', { url: 'http://a.test:2', region: 'r' });
       await core.registry.applyPollOutcomes([{ service: stale, error: new Error('old port closed') }]);
       expect((await core.registry.get('a')).missedPolls).toBe(0);
     });
@@ -117,7 +167,7 @@ describe('RegistryService', () => {
       await join(core, 'b');
       await join(core, 'c');
       const ringVersion = (await core.rings.get('standard')).ring?.version;
-      await core.registry.deregister('c');
+      await core.registry.deregister('c', 'c');
       expect((await core.registry.get('c')).status).toBe('SHUTOFF');
       expect((await core.rings.get('standard')).ring?.version).toBe(ringVersion);
       expect(await core.registry.pollTargets()).toHaveLength(2);

@@ -5,13 +5,18 @@ import {
   type BackgroundProgress,
   Clock,
   ConflictError,
+  ForbiddenError,
+  keyIdOf,
   NotFoundError,
+  parseEd25519PublicKey,
+  BadRequestError,
   type RegisterServiceRequest,
   type RegisterServiceResponse,
   secretsEqual,
   type ServiceStatus,
 } from '@mcos/common';
 import { ClusterSecretsService } from '../auth/cluster-secrets.service';
+import { ServiceIdentityService } from '../auth/service-identity.service';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
 import { ClusterLock } from '../common/cluster-lock';
 import { ControllerConfig } from '../config/controller-config';
@@ -96,21 +101,39 @@ export class RegistryService {
     private readonly rings: RingsService,
     private readonly clusterMap: ClusterMapService,
     private readonly secrets: ClusterSecretsService,
+    private readonly identities: ServiceIdentityService,
   ) {}
 
   /**
    * Registers a new service, or re-registers a known name (restart, new
-   * URL): the latter needs the cluster credential, so nobody can take over a
-   * name they do not own.
+   * URL). The request proves it holds the identity key it registers (an
+   * assertion signed with it); a known name keeps the key it first came
+   * with, so nobody can take over a name they do not own, and a REMOVED
+   * service cannot come back until an admin re-admits it.
    *
-   * @throws ConflictError the name is taken and no valid credential came with the request.
+   * @throws BadRequestError the public key is not an Ed25519 key.
+   * @throws UnauthorizedError no valid proof of possession.
+   * @throws ForbiddenError the service was REMOVED or revoked and not re-admitted.
+   * @throws ConflictError the name belongs to another identity.
    */
-  register(request: RegisterServiceRequest, presentedCredential: string | undefined): Promise<RegisterServiceResponse> {
+  register(request: RegisterServiceRequest, proof: { assertion?: unknown; credential?: string }): Promise<RegisterServiceResponse> {
     return this.lock.run(async () => {
       const all = await this.repo.findAll();
       const existing = all.find((s) => s.name === request.name);
-      if (existing && !secretsEqual(presentedCredential, this.secrets.clusterCredential)) {
-        throw new ConflictError(`Service name ${request.name} is taken; re-registering it requires the cluster credential`);
+      const legacy = request.publicKey === undefined;
+      if (legacy) {
+        // Agents from before per-agent keys: the shared credential guards a known name.
+        if (existing && (existing.publicKey !== undefined || !secretsEqual(proof.credential, this.secrets.clusterCredential))) {
+          throw new ConflictError(`Service name ${request.name} is taken; re-registering it requires its identity key`);
+        }
+      } else {
+        const key = parseEd25519PublicKey(request.publicKey);
+        if (!key) throw new BadRequestError('publicKey must be the PEM (SPKI) of an Ed25519 public key');
+        this.identities.verifyProofOfPossession(proof.assertion, request.name, key);
+        if (existing) this.checkMayReturn(existing, keyIdOf(key));
+      }
+      if (legacy && existing && existing.status === 'REMOVED' && existing.readmittedAt === undefined) {
+        throw new ForbiddenError(`Service ${request.name} was removed; an admin must re-admit it (POST /v1/services/${request.name}/readmit)`);
       }
       const now = this.clock.now();
       const weight = weightFor(request, existing, all.filter((s) => s.name !== request.name));
@@ -129,20 +152,75 @@ export class RegistryService {
         registeredAt: existing?.registeredAt ?? now,
         updatedAt: now,
         lastSeenAt: now,
+        publicKey: request.publicKey,
       };
       await this.repo.save(service);
       this.health.resetMisses(service.name);
       await this.rings.afterMembershipChange();
       const what = existing ? (existing.status === 'REMOVED' ? 'rejoined' : 're-registered') : 'joined';
       const map = await this.clusterMap.publish(`service ${service.name} ${what} (${service.url})`, service.name);
-      return { clusterCredential: this.secrets.clusterCredential, clusterMap: map };
+      return legacy ? { clusterCredential: this.secrets.clusterCredential, clusterMap: map } : { clusterMap: map };
     });
   }
 
-  /** A clean shutdown: the service becomes SHUTOFF but keeps its place in the rings. */
-  deregister(name: string): Promise<void> {
+  /** A known name may register again only as itself, and not after a removal unless re-admitted. */
+  private checkMayReturn(existing: RegisteredService, keyId: string): void {
+    if (existing.readmittedAt !== undefined) return;
+    if (existing.revokedAt !== undefined || existing.status === 'REMOVED') {
+      throw new ForbiddenError(`Service ${existing.name} was ${existing.revokedAt !== undefined ? 'revoked' : 'removed'}; an admin must re-admit it (POST /v1/services/${existing.name}/readmit)`);
+    }
+    if (existing.publicKey === undefined || keyIdOf(existing.publicKey) !== keyId) {
+      throw new ConflictError(`Service name ${existing.name} belongs to another identity key; an admin must remove and re-admit it`);
+    }
+  }
+
+  /**
+   * An admin revokes a service's identity (a compromised agent): REMOVED,
+   * out of the map (peers and the controller refuse its assertions from the
+   * next map on), and the rings rebuilt without it when the options allow;
+   * it can register again only after a re-admission.
+   */
+  revoke(name: string): Promise<ServiceView> {
     return this.lock.run(async () => {
       const service = await this.required(name);
+      const now = this.clock.now();
+      await this.repo.save({ ...service, status: 'REMOVED', revokedAt: service.revokedAt ?? now, readmittedAt: undefined, updatedAt: now });
+      const blockers = await this.rings.removalBlockers(name);
+      if (blockers.length === 0) await this.rings.afterServiceRemoved();
+      else this.logger.warn(`service ${name} revoked; rings keep it until options ${blockers.join(', ')} have enough other services`);
+      await this.clusterMap.publish(`service ${name} revoked`);
+      return this.toView((await this.repo.findByName(name)) as RegisteredService);
+    });
+  }
+
+  /**
+   * An admin lets a REMOVED (or revoked) service register again; its next
+   * registration may bring a new identity key.
+   *
+   * @throws ConflictError the service is not REMOVED.
+   */
+  readmit(name: string): Promise<ServiceView> {
+    return this.lock.run(async () => {
+      const service = await this.required(name);
+      if (service.status !== 'REMOVED') throw new ConflictError(`Service ${name} is ${service.status}, not REMOVED; only a removed service is re-admitted`);
+      await this.repo.save({ ...service, readmittedAt: this.clock.now(), revokedAt: undefined, publicKey: undefined, updatedAt: this.clock.now() });
+      await this.clusterMap.publish(`service ${name} re-admitted`);
+      return this.toView((await this.repo.findByName(name)) as RegisteredService);
+    });
+  }
+
+  /**
+   * A clean shutdown: the service becomes SHUTOFF but keeps its place in the rings.
+   *
+   * @param caller the agent whose assertion came with the request (undefined: legacy credential).
+   * @throws ForbiddenError an agent tried to shut off another one.
+   */
+  deregister(name: string, caller?: string): Promise<void> {
+    return this.lock.run(async () => {
+      const service = await this.required(name);
+      if (service.publicKey !== undefined ? caller !== name : caller !== undefined && caller !== name) {
+        throw new ForbiddenError(`An agent may only deregister itself (${caller ?? 'unnamed'} asked for ${name})`);
+      }
       if (service.status === 'SHUTOFF' || service.status === 'REMOVED') return;
       await this.repo.save({ ...service, status: 'SHUTOFF', updatedAt: this.clock.now() });
       await this.clusterMap.publish(`service ${name} shut off`);

@@ -47,4 +47,16 @@ export class ServiceEntity {
 
   @Column({ type: 'bigint', nullable: true, transformer: bigintAsNumber })
   lastSeenAt!: number | null;
+
+  /** PEM (SPKI) of the agent's Ed25519 identity key; null for a service that registered before agents had keys. */
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  publicKey!: string | null;
+
+  /** When an admin revoked the service's identity (it is out of the map; its assertions are refused). */
+  @Column({ type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  revokedAt!: number | null;
+
+  /** When an admin re-admitted the REMOVED service: its next registration may bring a new identity. */
+  @Column({ type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  readmittedAt!: number | null;
 }

@@ -42,6 +42,9 @@ function toDomain(row: ServiceEntity): RegisteredService {
     registeredAt: row.registeredAt,
     updatedAt: row.updatedAt,
     lastSeenAt: row.lastSeenAt ?? undefined,
+    publicKey: row.publicKey ?? undefined,
+    revokedAt: row.revokedAt ?? undefined,
+    readmittedAt: row.readmittedAt ?? undefined,
   };
 }
 
@@ -53,5 +56,8 @@ function toEntity(service: RegisteredService): ServiceEntity {
     writeMBps: service.writeMBps ?? null,
     readMBps: service.readMBps ?? null,
     lastSeenAt: service.lastSeenAt ?? null,
+    publicKey: service.publicKey ?? null,
+    revokedAt: service.revokedAt ?? null,
+    readmittedAt: service.readmittedAt ?? null,
   });
 }

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { NotFoundError } from '@mcos/common';
-import { createTestCore, join, type TestCore } from '../testing/test-core';
+import { createTestCore, join, rejoin, type TestCore } from '../testing/test-core';
 
 describe('RingsService', () => {
   let core: TestCore;
@@ -99,7 +99,7 @@ describe('RingsService', () => {
 
     it('does not touch the rings when a member re-registers or comes back', async () => {
       const before = core.repos.rings.pairs.get('standard')!.current.version;
-      await core.registry.register({ name: 'a', url: 'http://a.test:2', region: 'region-a', backend: 'fs' }, core.secrets.clusterCredential);
+      await rejoin(core, 'a', { url: 'http://a.test:2', region: 'region-a' });
       expect(core.repos.rings.pairs.get('standard')!.current.version).toBe(before);
     });
 

@@ -1,5 +1,5 @@
 import { type AgentHealth, type ClusterMap, type PushClusterMapResponse } from '@mcos/common';
-import { AgentCallError, type AgentClient } from '../cluster-map/agent.client';
+import { AgentCallError, type AgentClient, type AgentTarget } from '../cluster-map/agent.client';
 import type { PublicOf } from './in-memory-repositories';
 
 /** A scripted agent as FakeAgentClient sees it. */
@@ -28,8 +28,9 @@ export class FakeAgentClient implements PublicOf<AgentClient> {
     return this.pushes.filter((p) => p.url === url).map((p) => p.version);
   }
 
-  async health(url: string): Promise<AgentHealth> {
-    const agent = this.reachable(url);
+  /** Tests may also ask by URL. */
+  async health(target: AgentTarget | string): Promise<AgentHealth> {
+    const agent = this.reachable(typeof target === 'string' ? target : target.url);
     return {
       name: agent.name ?? '',
       clusterMapVersion: agent.held,
@@ -41,7 +42,8 @@ export class FakeAgentClient implements PublicOf<AgentClient> {
     };
   }
 
-  async pushClusterMap(url: string, map: ClusterMap): Promise<PushClusterMapResponse> {
+  async pushClusterMap(target: AgentTarget, map: ClusterMap): Promise<PushClusterMapResponse> {
+    const url = target.url;
     this.pushes.push({ url, version: map.version });
     const agent = this.reachable(url);
     await agent.gate;

@@ -110,6 +110,10 @@ export class InMemoryUserRepository implements PublicOf<UserRepository> {
     return [...this.rows.values()].filter((u) => u.role === 'admin').length;
   }
 
+  async generations(): Promise<Record<string, number>> {
+    return Object.fromEntries([...this.rows.values()].sort((a, b) => (a.username < b.username ? -1 : 1)).map((u) => [u.username, u.tokenGeneration]));
+  }
+
   async save(user: StoredUser): Promise<void> {
     this.rows.set(user.username, clone(user));
   }

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { ManualClock } from '@mcos/common';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { CONTROLLER_ISSUER, generateEd25519KeyPair, ManualClock, signAssertion } from '@mcos/common';
 import { ClusterSecretsService } from '../auth/cluster-secrets.service';
+import { ServiceIdentityService } from '../auth/service-identity.service';
 import { TokenService } from '../auth/token.service';
 import type { AgentClient } from '../cluster-map/agent.client';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
@@ -21,6 +23,8 @@ import type { UserRepository } from '../users/user.repository';
 import { UsersService } from '../users/users.service';
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle } from '../users/login-throttle';
 import { FakeAgentClient } from './fake-agent-client';
+import { FakeUserDataClient } from './fake-user-data-client';
+import type { UserDataClient } from '../users/user-data.client';
 import {
   asReal,
   InMemoryOptionRepository,
@@ -55,19 +59,41 @@ export async function createTestCore(overrides: Partial<ControllerConfig> = {}) 
   const rings = asReal<RingRepository>(repos.rings);
   const state = asReal<StateRepository>(repos.state);
   const health = new HealthStore();
-  const secrets = new ClusterSecretsService(state);
+  const userRepo = asReal<UserRepository>(repos.users);
+  const secrets = new ClusterSecretsService(state, config, clock);
   await secrets.onModuleInit();
+  const identities = new ServiceIdentityService(secrets, clock);
   const agents = new FakeAgentClient();
   const pusher = new MapPusher(asReal<AgentClient>(agents), metrics);
-  const clusterMap = new ClusterMapService(state, services, options, rings, secrets, pusher, clock, metrics);
+  const clusterMap = new ClusterMapService(state, services, options, rings, userRepo, secrets, identities, pusher, clock, metrics);
   const ringsService = new RingsService(config, clock, lock, services, options, rings, state, health, new RingBuilderService(), clusterMap);
-  const registry = new RegistryService(config, clock, lock, services, health, ringsService, clusterMap, secrets);
+  const registry = new RegistryService(config, clock, lock, services, health, ringsService, clusterMap, secrets, identities);
   const optionsService = new OptionsService(clock, lock, options, ringsService, rings, services, health, state, clusterMap);
   const tokens = new TokenService(secrets, config, clock);
-  const users = new UsersService(asReal<UserRepository>(repos.users), tokens, clock, new LoginThrottle(clock, { ...DEFAULT_LOGIN_THROTTLE, ...config.loginThrottle }));
+  const userData = new FakeUserDataClient();
+  const throttle = new LoginThrottle(clock, { ...DEFAULT_LOGIN_THROTTLE, ...config.loginThrottle });
+  const users = new UsersService(userRepo, tokens, clock, throttle, lock, clusterMap, state, services, rings, asReal<UserDataClient>(userData));
   await optionsService.seedDefaults(defaultStorageOptions());
   await clusterMap.init();
-  return { config, clock, lock, metrics, repos, health, secrets, agents, pusher, clusterMap, rings: ringsService, registry, options: optionsService, tokens, users };
+  return {
+    config,
+    clock,
+    lock,
+    metrics,
+    repos,
+    health,
+    secrets,
+    identities,
+    agents,
+    pusher,
+    clusterMap,
+    rings: ringsService,
+    registry,
+    options: optionsService,
+    tokens,
+    users,
+    userData,
+  };
 }
 
 export type TestCore = Awaited<ReturnType<typeof createTestCore>>;
@@ -77,11 +103,46 @@ export async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Registers a service backed by a fake agent at http://<name>.test. */
+/** An agent's identity as a test holds it: its key pair, made once per name per process. */
+export interface TestIdentity {
+  publicKey: string;
+  privateKey: KeyObject;
+  /** An assertion by this identity to the controller, valid at `nowMs`. */
+  assertion(nowMs: number, issuer?: string): string;
+}
+
+const identities = new Map<string, TestIdentity>();
+
+export function identityOf(name: string): TestIdentity {
+  let identity = identities.get(name);
+  if (!identity) {
+    const pair = generateEd25519KeyPair();
+    const privateKey = createPrivateKey(pair.privateKeyPem);
+    identity = {
+      publicKey: pair.publicKeyPem,
+      privateKey,
+      assertion: (nowMs, issuer = name) => signAssertion({ iss: issuer, aud: CONTROLLER_ISSUER, iat: nowMs, exp: nowMs + 60_000 }, privateKey),
+    };
+    identities.set(name, identity);
+  }
+  return identity;
+}
+
+/** Registers a service backed by a fake agent at http://<name>.test, with its own identity key. */
 export async function join(core: TestCore, name: string, region = `region-${name}`, extra: { weight?: number; capacityTotalBytes?: number } = {}) {
   const url = `http://${name}.test`;
   const agent = core.agents.agents.get(url) ?? core.agents.add(url, { name });
-  const response = await core.registry.register({ name, url, region, backend: 'fs', ...extra }, core.secrets.clusterCredential);
+  const identity = identityOf(name);
+  const response = await core.registry.register(
+    { name, url, region, backend: 'fs', publicKey: identity.publicKey, ...extra },
+    { assertion: identity.assertion(core.clock.now()) },
+  );
   agent.held = response.clusterMap.version;
-  return { url, agent, response };
+  return { url, agent, response, identity };
+}
+
+/** Registers `name` again (restart, new URL) with its identity key. */
+export function rejoin(core: TestCore, name: string, request: { url: string; region: string; capacityTotalBytes?: number }) {
+  const identity = identityOf(name);
+  return core.registry.register({ name, backend: 'fs', publicKey: identity.publicKey, ...request }, { assertion: identity.assertion(core.clock.now()) });
 }

@@ -2,7 +2,14 @@ import { ManualClock, TooManyRequestsError } from '@mcos/common';
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle } from './login-throttle';
 
 describe('LoginThrottle', () => {
-  const options = { ...DEFAULT_LOGIN_THROTTLE, freeFailures: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 };
+  const options = {
+    ...DEFAULT_LOGIN_THROTTLE,
+    freeFailures: 3,
+    freeFailuresPerAddress: 6,
+    freeFailuresPerUsername: 10,
+    baseDelayMs: 1_000,
+    maxDelayMs: 8_000,
+  };
   let clock: ManualClock;
   let sut: LoginThrottle;
 
@@ -11,9 +18,9 @@ describe('LoginThrottle', () => {
     sut = new LoginThrottle(clock, options);
   });
 
-  const waitOf = (name: string): number | undefined => {
+  const waitOf = (name: string, address = '10.0.0.1', throttle = sut): number | undefined => {
     try {
-      sut.check(name);
+      throttle.check(name, address);
       return undefined;
     } catch (err) {
       expect(err).toBeInstanceOf(TooManyRequestsError);
@@ -21,44 +28,63 @@ describe('LoginThrottle', () => {
     }
   };
 
-  it('lets the free failures through, then makes the name wait, doubling up to the cap', () => {
+  it('lets the free failures through, then makes the name wait from that address, doubling up to the cap', () => {
     for (let i = 0; i < 3; i++) {
       expect(waitOf('alice')).toBeUndefined();
-      sut.failed('alice');
+      sut.failed('alice', '10.0.0.1');
     }
     expect(waitOf('alice')).toBe(1);
+    expect(waitOf('alice', '10.0.0.2')).toBeUndefined();
     const waits: number[] = [];
     for (let i = 0; i < 5; i++) {
       clock.advance((waitOf('alice') ?? 0) * 1000);
       expect(waitOf('alice')).toBeUndefined();
-      sut.failed('alice');
+      sut.failed('alice', '10.0.0.1');
       waits.push(waitOf('alice')!);
     }
     expect(waits).toEqual([2, 4, 8, 8, 8]);
   });
 
   it('keeps other names free, and a success clears the record', () => {
-    for (let i = 0; i < 4; i++) sut.failed('alice');
+    for (let i = 0; i < 3; i++) sut.failed('alice', '10.0.0.1');
     expect(waitOf('alice')).toBeGreaterThan(0);
     expect(waitOf('bob')).toBeUndefined();
-    sut.succeeded('alice');
+    sut.succeeded('alice', '10.0.0.1');
     expect(waitOf('alice')).toBeUndefined();
-    sut.failed('alice');
+    sut.failed('alice', '10.0.0.1');
     expect(waitOf('alice')).toBeUndefined();
+  });
+
+  it('makes an address that sprays many names wait, whatever the name', () => {
+    for (let i = 0; i < 6; i++) sut.failed(`name-${i}`, '10.6.6.6');
+    expect(waitOf('a-new-name', '10.6.6.6')).toBeGreaterThan(0);
+    expect(waitOf('a-new-name', '10.0.0.1')).toBeUndefined();
+  });
+
+  it('slows a username guessed from many addresses, but not its owner\'s known address', () => {
+    sut.succeeded('admin', '192.168.1.10');
+    for (let i = 0; i < 10; i++) sut.failed('admin', `10.1.${i}.1`);
+    expect(waitOf('admin', '10.9.9.9')).toBeGreaterThan(0);
+    expect(waitOf('admin', '192.168.1.10')).toBeUndefined();
+    // However long the attack goes on, a stranger waits at most maxDelayMs at a time.
+    for (let i = 0; i < 100; i++) sut.failed('admin', `10.2.${i}.1`);
+    expect(waitOf('admin', '10.9.9.9')).toBeLessThanOrEqual(8);
+    expect(waitOf('admin', '192.168.1.10')).toBeUndefined();
   });
 
   it('forgets failures after a quiet period', () => {
-    for (let i = 0; i < 3; i++) sut.failed('alice');
+    for (let i = 0; i < 3; i++) sut.failed('alice', '10.0.0.1');
     clock.advance(options.forgetAfterMs + 1);
-    sut.failed('alice');
+    sut.failed('alice', '10.0.0.1');
     expect(waitOf('alice')).toBeUndefined();
   });
 
-  it('tracks a bounded number of names, forgetting the least recently failed', () => {
-    const small = new LoginThrottle(clock, { ...options, maxTracked: 100 });
-    for (let i = 0; i < 1000; i++) small.failed(`spray-${i}`);
-    expect(small.tracked).toBe(100);
-    for (let i = 0; i < 3; i++) small.failed('spray-999');
-    expect(() => small.check('spray-999')).toThrow(TooManyRequestsError);
+  it('stays bounded under a spray of names without forgetting a target with many failures', () => {
+    const small = new LoginThrottle(clock, { ...options, maxTracked: 100, freeFailuresPerAddress: 1_000_000, freeFailuresPerUsername: 1_000_000 });
+    for (let i = 0; i < 3; i++) small.failed('target', '10.0.0.1');
+    for (let i = 0; i < 10_000; i++) small.failed(`spray-${i}`, `10.${i >> 8}.${i & 255}.1`);
+    expect(small.tracked.pairs).toBeLessThanOrEqual(100);
+    expect(small.tracked.addresses).toBeLessThanOrEqual(100);
+    expect(waitOf('target', '10.0.0.1', small)).toBeGreaterThan(0);
   });
 });

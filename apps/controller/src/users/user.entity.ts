@@ -18,4 +18,12 @@ export class UserEntity {
 
   @Column({ type: 'bigint', transformer: bigintAsNumber })
   updatedAt!: number;
+
+  /** Lowest token generation accepted (cluster-wide sequence; null on rows from before generations = 0). */
+  @Column({ type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  tokenGeneration!: number | null;
+
+  /** Set while the user's data is being purged: the name cannot be re-created meanwhile. */
+  @Column({ type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  deletingAt!: number | null;
 }

@@ -10,6 +10,10 @@ export interface StoredUser {
   passwordHash: string;
   createdAt: number;
   updatedAt: number;
+  /** Lowest token generation accepted: bumped on a password reset and when the data purge starts. */
+  tokenGeneration: number;
+  /** Set while a delete purges the user's data (the name stays taken). */
+  deletingAt?: number;
 }
 
 @Injectable()
@@ -30,8 +34,14 @@ export class UserRepository {
     return this.rows.countBy({ role: 'admin' });
   }
 
+  /** username -> lowest token generation accepted, for every user (deleting ones included). */
+  async generations(): Promise<Record<string, number>> {
+    const rows = await this.rows.find({ select: { username: true, tokenGeneration: true }, order: { username: 'ASC' } });
+    return Object.fromEntries(rows.map((r) => [r.username, r.tokenGeneration ?? 0]));
+  }
+
   async save(user: StoredUser): Promise<void> {
-    await this.rows.save(Object.assign(new UserEntity(), user));
+    await this.rows.save(Object.assign(new UserEntity(), { ...user, deletingAt: user.deletingAt ?? null }));
   }
 
   async delete(username: string): Promise<void> {
@@ -46,5 +56,7 @@ function toDomain(row: UserEntity): StoredUser {
     passwordHash: row.passwordHash,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    tokenGeneration: row.tokenGeneration ?? 0,
+    deletingAt: row.deletingAt ?? undefined,
   };
 }

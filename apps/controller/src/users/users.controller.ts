@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { CreateUserDto, ResetPasswordDto, UserViewDto } from './dto/user.dto';
+import { DeleteUserQuery } from './delete-user.query';
 import { UsersService, UserView } from './users.service';
 
 @ApiTags('users')
@@ -36,7 +37,7 @@ export class UsersController {
 
   @Put(':username/password')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Reset a user\'s password' })
+  @ApiOperation({ summary: 'Reset a user\'s password; their tokens stop working at every agent with the next cluster map' })
   @ApiNoContentResponse()
   @ApiErrors(400, 404)
   resetPassword(@Param('username') username: string, @Body() body: ResetPasswordDto): Promise<void> {
@@ -45,10 +46,13 @@ export class UsersController {
 
   @Delete(':username')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a user (not the last admin)' })
+  @ApiOperation({
+    summary: 'Delete a user (not the last admin); their tokens stop working at every agent with the next cluster map',
+    description: 'Refused (409) while the user owns containers, unless purge=true, which deletes their objects and containers first.',
+  })
   @ApiNoContentResponse()
-  @ApiErrors(404, 409)
-  delete(@Param('username') username: string): Promise<void> {
-    return this.users.delete(username);
+  @ApiErrors(404, 409, 503)
+  delete(@Param('username') username: string, @Query() query: DeleteUserQuery): Promise<void> {
+    return this.users.delete(username, query.purge === true);
   }
 }

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConflictError, NotFoundError, TooManyRequestsError, UnauthorizedError, verifyToken } from '@mcos/common';
-import { createTestCore, type TestCore } from '../testing/test-core';
+import { ConflictError, NotFoundError, TooManyRequestsError, UnauthorizedError, UnavailableError, UserTokenVerifier, verifyToken } from '@mcos/common';
+import { createTestCore, join as joinAgent, type TestCore } from '../testing/test-core';
 
 describe('UsersService', () => {
   let core: TestCore;
@@ -81,5 +81,62 @@ describe('UsersService', () => {
     await core.users.create('root2', 'root-password', 'admin');
     await core.users.delete('root');
     expect((await core.users.list()).map((u) => u.username)).toEqual(['root2']);
+  });
+
+  describe('revocation and deletion', () => {
+    const verifyAtAgent = (token: string) => new UserTokenVerifier().verify(token, core.clusterMap.currentMap(), core.clock.now());
+
+    beforeEach(async () => {
+      for (const name of ['a', 'b', 'c']) await joinAgent(core, name);
+      await core.users.create('alice', 'alice-password', 'user');
+    });
+
+    it('puts every user\'s generation in the map; a reset revokes the old tokens there', async () => {
+      const before = (await core.users.login('alice', 'alice-password')).token;
+      expect(verifyAtAgent(before).sub).toBe('alice');
+      await core.users.resetPassword('alice', 'new-password');
+      expect(() => verifyAtAgent(before)).toThrow(/Token revoked/);
+      expect(verifyAtAgent((await core.users.login('alice', 'new-password')).token).sub).toBe('alice');
+    });
+
+    it('refuses (409) to delete a user who owns containers, changing nothing', async () => {
+      const token = (await core.users.login('alice', 'alice-password')).token;
+      core.userData.put('alice', 'photos', 'cat.jpg');
+      await expect(core.users.delete('alice')).rejects.toThrow(/owns containers \(photos\).*purge=true/);
+      expect(verifyAtAgent(token).sub).toBe('alice');
+      expect(core.userData.calls.every((c) => c.account === 'alice')).toBe(true);
+    });
+
+    it('deletes a user without data, and their tokens with them; a re-created user gets none of them', async () => {
+      const old = (await core.users.login('alice', 'alice-password')).token;
+      await core.users.delete('alice');
+      expect(() => verifyAtAgent(old)).toThrow(/no longer exists/);
+      await core.users.create('alice', 'alice-password', 'user');
+      expect(() => verifyAtAgent(old)).toThrow(/Token revoked/);
+    });
+
+    it('purges the user\'s objects and containers through an agent as that user, then deletes the user', async () => {
+      core.userData.put('alice', 'photos', 'cat.jpg', 'dir/dog.jpg');
+      core.userData.put('alice', 'empty');
+      core.userData.put('bob', 'bobs', 'keep.txt');
+      await core.users.delete('alice', true);
+      expect(core.userData.data.get('alice')?.size ?? 0).toBe(0);
+      expect(core.userData.data.get('bob')?.get('bobs')?.has('keep.txt')).toBe(true);
+      expect(core.userData.calls.filter((c) => c.op === 'deleteObject')).toHaveLength(2);
+      expect(await core.repos.users.findByName('alice')).toBeUndefined();
+      expect(core.clusterMap.currentMap().users).not.toHaveProperty('alice');
+    });
+
+    it('keeps an interrupted purge DELETING (name taken, login refused) until it is repeated', async () => {
+      core.userData.put('alice', 'photos', 'cat.jpg');
+      core.userData.failWith = new UnavailableError('agent down');
+      await expect(core.users.delete('alice', true)).rejects.toThrow(UnavailableError);
+      expect(core.repos.users.rows.get('alice')?.deletingAt).toBeDefined();
+      await expect(core.users.create('alice', 'alice-password', 'user')).rejects.toThrow(/being deleted/);
+      await expect(core.users.login('alice', 'alice-password')).rejects.toThrow(UnauthorizedError);
+      core.userData.failWith = undefined;
+      await core.users.delete('alice', true);
+      expect(await core.repos.users.findByName('alice')).toBeUndefined();
+    });
   });
 });

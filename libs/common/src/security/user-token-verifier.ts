@@ -53,14 +53,13 @@ export class UserTokenVerifier {
   }
 
   private keyringOf(policy: UserTokenPolicy): Map<string, KeyObject> {
-    if (this.keyring?.source !== policy.tokenKeys) {
-      const byKid = new Map<string, KeyObject>();
-      for (const entry of policy.tokenKeys ?? []) {
-        const key = this.keys.get(entry.publicKey);
-        if (key) byKid.set(entry.kid, key);
-      }
-      this.keyring = { source: policy.tokenKeys, byKid };
+    if (this.keyring && this.keyring.source === policy.tokenKeys) return this.keyring.byKid;
+    const byKid = new Map<string, KeyObject>();
+    for (const entry of policy.tokenKeys ?? []) {
+      const key = this.keys.get(entry.publicKey);
+      if (key) byKid.set(entry.kid, key);
     }
-    return this.keyring.byKid;
+    this.keyring = { source: policy.tokenKeys, byKid };
+    return byKid;
   }
 }
