@@ -40,11 +40,11 @@ export interface SigV4VerifierOptions {
 
 export const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
 
-/** Signed-header-less x-amz-* headers a client may still send (none: S3 wants every x-amz-* signed). */
+/** x-amz-* headers present but not signed: S3 wants every one signed, so nobody can add metadata to a signed request. */
 function unsignedAmzHeaders(req: S3Request, signed: readonly string[]): string[] {
   const out: string[] = [];
-  for (const name of Object.keys(req.headers)) {
-    if (name.startsWith('x-amz-') && !signed.includes(name)) out.push(name);
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined && name.startsWith('x-amz-') && !signed.includes(name)) out.push(name);
   }
   return out;
 }

@@ -81,15 +81,18 @@ export function wireQuery(query: Record<string, string | string[] | null | undef
 }
 
 /** A signed request as the S3 door would see it. */
-export function toS3Request(signed: { method: string; path: string; query?: Record<string, unknown>; headers: Record<string, string> }, body?: Buffer | Readable): S3Request {
+export function toS3Request(signed: { method: string; path: string; query?: Record<string, unknown>; headers: Record<string, string> }, body?: Buffer | Readable | string | Uint8Array): S3Request {
+  if (typeof body === 'string') body = Buffer.from(body);
+  else if (body instanceof Uint8Array && !Buffer.isBuffer(body)) body = Buffer.from(body);
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(signed.headers)) headers[k.toLowerCase()] = v;
+  // A header without a value never reaches the wire (the SDK leaves some undefined).
+  for (const [k, v] of Object.entries(signed.headers)) if (v !== undefined) headers[k.toLowerCase()] = v;
   return {
     method: signed.method,
     path: signed.path,
     query: wireQuery((signed.query ?? {}) as Record<string, string | string[]>),
     headers,
-    body: body instanceof Readable ? body : Readable.from(body && body.length > 0 ? [body] : []),
+    body: body instanceof Readable ? body : Readable.from(body && (body as Buffer).length > 0 ? [body] : []),
   };
 }
 
