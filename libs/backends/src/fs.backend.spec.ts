@@ -268,6 +268,55 @@ describe('FsBackend', () => {
     });
   });
 
+  describe('modes: nothing readable by other local users', () => {
+    const modeOf = async (p: string) => (await fsp.stat(p)).mode & 0o777;
+    let umask: number;
+    // umask 0: the modes seen can only come from the backend itself, not from a narrow default.
+    beforeEach(() => {
+      umask = process.umask(0);
+    });
+    afterEach(() => {
+      process.umask(umask);
+    });
+
+    it('creates its directories 0700 and its object files 0600', async () => {
+      await sut.put('c/deep/er/k', bodyOf('x'), {});
+      await sut.put('top', bodyOf('y'), {}, { ifNoneMatch: true });
+      const objects = path.join(root, 'objects');
+      const dirs = [root, objects, path.join(root, '.tmp')];
+      for (const parts of [keyToPathParts('c/deep/er/k'), keyToPathParts('top')]) {
+        for (let i = 1; i < parts.length; i++) dirs.push(path.join(objects, ...parts.slice(0, i)));
+      }
+      expect(dirs.length).toBeGreaterThan(5);
+      for (const d of dirs) expect({ d, mode: await modeOf(d) }).toEqual({ d, mode: 0o700 });
+      for (const f of await filesUnder(objects)) expect({ f, mode: await modeOf(path.join(objects, f)) }).toEqual({ f, mode: 0o600 });
+      expect(await filesUnder(objects)).toHaveLength(2);
+    });
+
+    it('writes its temp file 0600 while the body is still arriving', async () => {
+      const body = new Readable({ read() {} });
+      body.push(Buffer.from('first part'));
+      const put = sut.put('slow', body, {});
+      const tmp = path.join(root, '.tmp');
+      let names: string[] = [];
+      for (const deadline = Date.now() + 10_000; names.length === 0; await new Promise((r) => setImmediate(r))) {
+        if (Date.now() > deadline) throw new Error('no temp file appeared');
+        names = await fsp.readdir(tmp).catch(() => []);
+      }
+      expect(await modeOf(path.join(tmp, names[0]))).toBe(0o600);
+      body.push(null);
+      await put;
+    });
+
+    it('narrows objects/ and .tmp/ made wider by an older version, at start', async () => {
+      await fsp.mkdir(path.join(root, 'objects'), { recursive: true, mode: 0o755 });
+      await fsp.mkdir(path.join(root, '.tmp'), { mode: 0o777 });
+      await sut.put('k', bodyOf('x'), {});
+      expect(await modeOf(path.join(root, 'objects'))).toBe(0o700);
+      expect(await modeOf(path.join(root, '.tmp'))).toBe(0o700);
+    });
+  });
+
   describe('damaged or foreign files', () => {
     it('a truncated object file reads as BackendUnavailableError and is skipped by list', async () => {
       await sut.put('good', bodyOf('fine'), {});

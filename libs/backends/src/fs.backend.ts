@@ -70,6 +70,9 @@ const LIST_READ_CONCURRENCY = 32;
 const COMMIT_ATTEMPTS = 5;
 const DEFAULT_STALE_TEMP_MS = 60 * 60 * 1000;
 const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+/** Objects are user data: only the agent's own user reads them, whatever the umask. */
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
 
 interface Trailer {
   v: number;
@@ -94,7 +97,9 @@ interface Candidate {
  *
  * Layout under `root`: `objects/` (one file per object, path from
  * `fs-key-codec.ts`: no key can name a path outside it) and `.tmp/` (writes
- * in progress; same file system, so the final rename is atomic).
+ * in progress; same file system, so the final rename is atomic). Every
+ * directory it creates is 0700 and every file 0600; `objects/` and `.tmp/`
+ * are narrowed to 0700 at start if they were made wider before.
  *
  * put: stream → `.tmp/<uuid>` (content + trailer) → fsync → rename (or, for
  * create-only, link(2), which fails atomically if the key exists) into place
@@ -250,8 +255,11 @@ export class FsBackend extends ObjectBackend {
   }
 
   private async prepareRoot(): Promise<void> {
-    await fsp.mkdir(this.objectsDir, { recursive: true });
-    await fsp.mkdir(this.tmpDir, { recursive: true });
+    for (const dir of [this.objectsDir, this.tmpDir]) {
+      await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
+      // Made by an older version with the umask's mode: close it to other users (what is below stays out of reach).
+      if (((await fsp.stat(dir)).mode & 0o777) !== DIR_MODE) await fsp.chmod(dir, DIR_MODE);
+    }
     const now = Date.now();
     for (const name of await fsp.readdir(this.tmpDir)) {
       const file = path.join(this.tmpDir, name);
@@ -278,7 +286,7 @@ export class FsBackend extends ObjectBackend {
     const tmp = path.join(this.tmpDir, randomUUID());
     let fh: FileHandle | undefined;
     try {
-      fh = await fsp.open(tmp, 'wx', 0o644);
+      fh = await fsp.open(tmp, 'wx', FILE_MODE);
       const reader = new BodyReader(body, opts?.size, opts?.knownMd5);
       let batch: Buffer[] = [];
       let batchBytes = 0;
@@ -328,7 +336,7 @@ export class FsBackend extends ObjectBackend {
           creating = true;
           this.creationsInFlight++;
         }
-        const created = await fsp.mkdir(dir, { recursive: true });
+        const created = await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
         if (created !== undefined && (firstCreated === undefined || created.length < firstCreated.length)) firstCreated = created;
       }
       // Make the new entries durable: the directory, and the parents of the directories created;
