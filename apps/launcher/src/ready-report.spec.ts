@@ -27,7 +27,7 @@ describe('ready report', () => {
     expect(sut).toMatch(/agent-b +http:\/\/127\.0\.0\.1:7002 +region local-b, pid 12/);
     expect(sut).toContain('password    pw-123456789  (kept in ./data/admin-password)');
     expect(sut.split('\n').filter((l) => l.startsWith('  npx mcos '))).toHaveLength(3);
-    expect(sut).toContain("npx mcos login http://127.0.0.1:7001 --username admin --password 'pw-123456789' --controller http://127.0.0.1:7000");
+    expect(sut).toContain("npx mcos login http://127.0.0.1:7001 --username admin --password 'pw-123456789'\n");
   });
 
   it('says when the stored password no longer works', () => {

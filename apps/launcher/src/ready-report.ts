@@ -49,7 +49,7 @@ export function formatBanner(report: ReadyReport, context: BannerContext): strin
     line('password', `${report.admin.password}  ${passwordNote}`),
     '',
     'Try, in another terminal:',
-    `  npx mcos login ${first.url} --username ${report.admin.username} --password '${report.admin.password}' --controller ${report.controllerUrl}`,
+    `  npx mcos login ${first.url} --username ${report.admin.username} --password '${report.admin.password}'`,
     '  npx mcos mb photos && npx mcos put README.md photos/README.md && npx mcos ls photos',
     '  npx mcos admin services',
     '',
