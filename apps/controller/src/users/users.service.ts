@@ -179,46 +179,54 @@ export class UsersService {
     this.logger.log(`deleted user ${username}${purge ? ' and their data' : ''}`);
   }
 
-  /** Up to one page of the user's container names, asked of an ACTIVE agent; empty when no data can exist yet. */
+  /** Up to one page of the user's container names; empty when no data can exist yet (no ring). */
   private async containerSample(user: StoredUser): Promise<string[]> {
-    const agent = await this.dataAgent();
-    if (!agent) return [];
     const token = this.tokens.issue(user.username, user.role, user.tokenGeneration, DATA_TOKEN_TTL_SECONDS).token;
-    return (await this.data.containers(agent, token)).names;
+    return (await this.withDataAgent((agent) => this.data.containers(agent, token)))?.names ?? [];
   }
 
   private async purgeData(user: StoredUser, generation: number): Promise<void> {
-    const agent = await this.dataAgent();
-    if (!agent) return;
     const token = () => this.tokens.issue(user.username, user.role, generation, DATA_TOKEN_TTL_SECONDS).token;
-    let pages = 0;
-    for (;;) {
-      const { names } = await this.data.containers(agent, token());
-      if (names.length === 0) return;
-      for (const container of names) {
-        let marker: string | undefined;
-        do {
-          if (++pages > MAX_PURGE_PAGES) throw new UnavailableError(`purge of ${user.username} did not finish; DELETE again with ?purge=true`);
-          const page = await this.data.objects(agent, token(), container, marker);
-          for (const name of page.names) await this.data.deleteObject(agent, token(), container, name);
-          marker = page.nextMarker;
-        } while (marker !== undefined);
-        await this.data.deleteContainer(agent, token(), container);
+    await this.withDataAgent(async (agent) => {
+      let pages = 0;
+      for (;;) {
+        const { names } = await this.data.containers(agent, token());
+        if (names.length === 0) return;
+        for (const container of names) {
+          let marker: string | undefined;
+          do {
+            if (++pages > MAX_PURGE_PAGES) throw new UnavailableError(`purge of ${user.username} did not finish; DELETE again with ?purge=true`);
+            const page = await this.data.objects(agent, token(), container, marker);
+            for (const name of page.names) await this.data.deleteObject(agent, token(), container, name);
+            marker = page.nextMarker;
+          } while (marker !== undefined);
+          await this.data.deleteContainer(agent, token(), container);
+        }
       }
-    }
+    });
   }
 
   /**
-   * The URL of an ACTIVE agent to ask about a user's data; undefined when no
-   * ring exists yet (no data can exist).
+   * Runs `work` against the first ACTIVE agent that answers (each one tried
+   * in turn while they are unreachable); undefined without running it when
+   * no ring exists yet, since then no data can exist.
    *
-   * @throws UnavailableError rings exist but no agent is ACTIVE.
+   * @throws UnavailableError rings exist but no ACTIVE agent answered.
    */
-  private async dataAgent(): Promise<string | undefined> {
-    const active = (await this.services.findAll()).find((s) => s.status === 'ACTIVE');
-    if (active) return active.url;
+  private async withDataAgent<T>(work: (agentUrl: string) => Promise<T>): Promise<T | undefined> {
     if ((await this.rings.count()) === 0) return undefined;
-    throw new UnavailableError('no ACTIVE agent to check or remove the user\'s data; try again when one is up');
+    const active = (await this.services.findAll()).filter((s) => s.status === 'ACTIVE');
+    let last: unknown;
+    for (const service of active) {
+      try {
+        return await work(service.url);
+      } catch (error) {
+        if (!(error instanceof UnavailableError)) throw error;
+        last = error;
+        this.logger.warn(`user data at ${service.name}: ${error.message}`);
+      }
+    }
+    throw new UnavailableError('no ACTIVE agent could check or remove the user\'s data; try again when one is up', { cause: last });
   }
 
   private async save(username: string, role: UserRole, password: string): Promise<StoredUser> {
