@@ -188,7 +188,7 @@ describe('controller auth, validation and documentation', () => {
     expect(String(ui.body)).toMatch(/swagger/i);
     const doc = await http('GET', `${controller.url}/docs-json`);
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.components.securitySchemes).sort()).toEqual(['bearer', 'cluster-credential', 'join-token']);
+    expect(Object.keys(doc.body.components.securitySchemes).sort()).toEqual(['bearer', 'join-token', 'service-assertion']);
     const servicesGet = doc.body.paths['/v1/services'].get;
     expect(servicesGet.security).toEqual([{ bearer: [] }]);
     expect(Object.keys(servicesGet.responses)).toEqual(expect.arrayContaining(['200', '401', '403']));
