@@ -24,11 +24,11 @@ import {
 } from './backend.errors';
 import {
   DEFAULT_CONTENT_TYPE,
-  MAX_KEY_BYTES,
   assertValidKey,
   assertValidRange,
   compareKeys,
   isReservedKey,
+  keyPrefix,
   normalizeListOptions,
   resolveRange,
   type NormalizedMeta,
@@ -171,9 +171,7 @@ export class AzureBackend extends ObjectBackend {
       this.service = new BlobServiceClient(url, new StorageSharedKeyCredential(options.accountName, options.accountKey), pipeline);
     }
     this.containerClient = this.service.getContainerClient(options.container);
-    this.prefix = options.prefix ?? '';
-    if (this.prefix !== '') assertValidKey(this.prefix, MAX_KEY_BYTES - 1, true);
-    this.maxKeyBytes = MAX_KEY_BYTES - Buffer.byteLength(this.prefix, 'utf8');
+    ({ prefix: this.prefix, maxKeyBytes: this.maxKeyBytes } = keyPrefix(options.prefix));
     this.singlePutMaxBytes = options.singlePutMaxBytes ?? 8 * MIB;
     this.blockSize = options.blockSize ?? 8 * MIB;
     if (this.blockSize < MIB || this.blockSize > 4000 * MIB) throw new RangeError('AzureBackend: blockSize must be within 1 MiB..4000 MiB');
@@ -506,8 +504,7 @@ function itemInfo(key: string, item: BlobItem): StoredObjectInfo {
   return infoFrom(key, { metadata: item.metadata, contentType: p.contentType, contentMD5: p.contentMD5, lastModified: p.lastModified, etag: p.etag }, p.contentLength ?? 0);
 }
 
-/** Printable ASCII except `%` stays; every other UTF-8 byte becomes `%XX`; the empty string becomes `%`. */
-/** Azure drops empty metadata values, so an empty value is stored as EMPTY_VALUE. */
+/** `encodeHeaderValue`, except that the empty string becomes EMPTY_VALUE: Azure drops empty metadata values. */
 function encodeMetaValue(value: string): string {
   return value === '' ? EMPTY_VALUE : encodeHeaderValue(value);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { InvalidKeyError, InvalidMetadataError, InvalidRangeError } from './backend.errors';
-import { assertValidKey, assertValidRange, compareKeys, normalizeListOptions, normalizeMeta, resolveRange } from './backend-rules';
+import { assertValidKey, assertValidRange, compareKeys, keyPrefix, normalizeListOptions, normalizeMeta, resolveRange } from './backend-rules';
 
 describe('compareKeys', () => {
   const alphabet = ['a', 'B', '/', ' ', '~', '\u007e', 'é', '\u0800', '\uE000', '\uFF21', '\uFFFD', '😀', '\u{10FFFF}', '\u{1F600}'];
@@ -34,6 +34,16 @@ describe('assertValidKey', () => {
     expect(() => assertValidKey('.mcos-probe/x', 1024)).toThrow(InvalidKeyError);
     expect(() => assertValidKey('.mcos-probe/x', 1024, true)).not.toThrow();
     expect(() => assertValidKey('.mcosx', 1024)).not.toThrow();
+  });
+});
+
+describe('keyPrefix', () => {
+  it('leaves the rest of the 1024 bytes to keys, and checks the prefix like a key', () => {
+    expect(keyPrefix(undefined)).toEqual({ prefix: '', maxKeyBytes: 1024 });
+    expect(keyPrefix('agent-é/')).toEqual({ prefix: 'agent-é/', maxKeyBytes: 1024 - 9 });
+    expect(keyPrefix('.mcos-x/').maxKeyBytes).toBe(1016);
+    expect(() => keyPrefix('a\u0000/')).toThrow(InvalidKeyError);
+    expect(() => keyPrefix('p'.repeat(1024))).toThrow(InvalidKeyError);
   });
 });
 

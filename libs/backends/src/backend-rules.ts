@@ -40,6 +40,17 @@ export function assertValidKey(key: string, maxKeyBytes: number, allowReserved =
   if (!allowReserved && isReservedKey(key)) throw new InvalidKeyError(key, `the prefix ${RESERVED_KEY_PREFIX} is reserved`);
 }
 
+/**
+ * The key prefix of a driver that shares its bucket or container with
+ * others (`''` for none), checked like a key (the reserved prefix is
+ * allowed), and the longest key left to callers once it is prepended.
+ */
+export function keyPrefix(prefix: string | undefined): { prefix: string; maxKeyBytes: number } {
+  const checked = prefix ?? '';
+  if (checked !== '') assertValidKey(checked, MAX_KEY_BYTES - 1, true);
+  return { prefix: checked, maxKeyBytes: MAX_KEY_BYTES - Buffer.byteLength(checked, 'utf8') };
+}
+
 /** Metadata after validation: every field present, maps copied. */
 export interface NormalizedMeta {
   contentType: string;

@@ -31,12 +31,12 @@ import {
 } from './backend.errors';
 import {
   DEFAULT_CONTENT_TYPE,
-  MAX_KEY_BYTES,
   RESERVED_KEY_PREFIX,
   assertValidKey,
   assertValidRange,
   compareKeys,
   isReservedKey,
+  keyPrefix,
   normalizeListOptions,
   resolveRange,
   type NormalizedMeta,
@@ -174,9 +174,7 @@ export class S3Backend extends ObjectBackend {
     if (!options.bucket) throw new TypeError('S3Backend: options.bucket is required');
     if (!options.region) throw new TypeError('S3Backend: options.region is required');
     this.bucket = options.bucket;
-    this.prefix = options.prefix ?? '';
-    if (this.prefix !== '') assertValidKey(this.prefix, MAX_KEY_BYTES - 1, true);
-    this.maxKeyBytes = MAX_KEY_BYTES - Buffer.byteLength(this.prefix, 'utf8');
+    ({ prefix: this.prefix, maxKeyBytes: this.maxKeyBytes } = keyPrefix(options.prefix));
     this.singlePutMaxBytes = options.singlePutMaxBytes ?? 8 * MIB;
     this.partSize = options.partSize ?? 8 * MIB;
     if (this.partSize < MIN_PART_SIZE) throw new RangeError(`S3Backend: partSize must be ≥ ${MIN_PART_SIZE}`);
@@ -544,7 +542,7 @@ export class S3Backend extends ObjectBackend {
   }
 }
 
-/** Printable ASCII except `%` stays; every other UTF-8 byte becomes `%XX` (so `decodeURIComponent` reverses it). */
+/** Maps an SDK failure onto the backend errors (see the class doc), the SDK error kept as `cause`. */
 function mapS3Error(err: unknown, key: string): BackendError {
   if (err instanceof BackendError) return err;
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;

@@ -2,11 +2,11 @@ import type { Readable } from 'node:stream';
 
 import { BackendError, BackendUnavailableError, ObjectNotFoundError, PreconditionFailedError } from './backend.errors';
 import {
-  MAX_KEY_BYTES,
   assertValidKey,
   assertValidRange,
   compareKeys,
   isReservedKey,
+  keyPrefix,
   normalizeListOptions,
   resolveRange,
   type NormalizedMeta,
@@ -158,9 +158,7 @@ export class SwiftBackend extends ObjectBackend {
     if (!options.auth?.authUrl && !options.storageUrl) throw new TypeError('SwiftBackend: options.auth.authUrl is required');
     this.container = options.container;
     this.segmentContainer = options.segmentContainer ?? `${options.container}_segments`;
-    this.prefix = options.prefix ?? '';
-    if (this.prefix !== '') assertValidKey(this.prefix, MAX_KEY_BYTES - 1, true);
-    this.maxKeyBytes = MAX_KEY_BYTES - Buffer.byteLength(this.prefix, 'utf8');
+    ({ prefix: this.prefix, maxKeyBytes: this.maxKeyBytes } = keyPrefix(options.prefix));
     this.maxObjectBytes = options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
     if (!Number.isSafeInteger(this.maxObjectBytes) || this.maxObjectBytes < 1) throw new RangeError('SwiftBackend: maxObjectBytes must be a positive integer');
     this.bufferBytes = Math.min(options.bufferBytes ?? 8 * MIB, this.maxObjectBytes);

@@ -1,9 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { startServerChild } from './child-server';
 import { freePort } from './free-port';
-import { stopChild, waitForReady } from './child-server';
 
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 
@@ -45,26 +42,24 @@ const STOP_TIMEOUT_MS = 10_000;
  * child holds an IPC channel and stops if this process dies.
  */
 export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<AzuriteHandle> {
-  const ownDir = opts.dir === undefined;
-  const dir = opts.dir ?? (await mkdtemp(path.join(tmpdir(), 'mcos-azurite-')));
-  await mkdir(dir, { recursive: true });
   const port = opts.port ?? (await freePort());
-  const args = [LAUNCHER, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir, '--silent', '--skipApiVersionCheck', '--disableTelemetry'];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   const containers = opts.containers ?? ['mcos'];
-  try {
-    await waitForReady(child, 'Azurite', START_TIMEOUT_MS, (out) => (/successfully listens on/.test(out) ? true : undefined));
-    const service = new BlobServiceClient(endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
-    for (const c of containers) await service.getContainerClient(c).createIfNotExists();
-  } catch (err) {
-    await stopChild(child, exited, STOP_TIMEOUT_MS);
-    if (ownDir) await rm(dir, { recursive: true, force: true });
-    throw err;
-  }
-  child.stdout?.resume();
-  child.stderr?.resume();
+  const server = await startServerChild({
+    name: 'Azurite',
+    command: process.execPath,
+    args: (dir) => [LAUNCHER, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir, '--silent', '--skipApiVersionCheck', '--disableTelemetry'],
+    dir: opts.dir,
+    tempName: 'azurite',
+    ipc: true,
+    startTimeoutMs: START_TIMEOUT_MS,
+    stopTimeoutMs: STOP_TIMEOUT_MS,
+    ready: (out) => (/successfully listens on/.test(out) ? true : undefined),
+    afterReady: async () => {
+      const service = new BlobServiceClient(endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
+      for (const c of containers) await service.getContainerClient(c).createIfNotExists();
+    },
+  });
   return {
     endpoint,
     accountName: AZURITE_ACCOUNT,
@@ -72,12 +67,8 @@ export async function startAzurite(opts: StartAzuriteOptions = {}): Promise<Azur
     connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};`,
     containers,
     port,
-    dir,
-    pid: child.pid as number,
-    async stop() {
-      await stopChild(child, exited, STOP_TIMEOUT_MS);
-      if (ownDir) await rm(dir, { recursive: true, force: true });
-    },
+    dir: server.dir,
+    pid: server.pid,
+    stop: server.stop,
   };
 }
-

@@ -1,8 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { firstJsonLine, stopChild, waitForReady } from './child-server';
+import { firstJsonLine, startServerChild } from './child-server';
 
 /** A running s3rver child process and how to reach it. */
 export interface S3rverHandle {
@@ -36,39 +33,27 @@ const STOP_TIMEOUT_MS = 5_000;
  * if this process dies, so nothing outlives a crashed test run.
  */
 export async function startS3rver(opts: StartS3rverOptions = {}): Promise<S3rverHandle> {
-  const ownDir = opts.dir === undefined;
-  const dir = opts.dir ?? (await mkdtemp(path.join(tmpdir(), 'mcos-s3rver-')));
   const bucket = opts.bucket ?? 'mcos';
-  const child = spawn(
-    process.execPath,
+  const server = await startServerChild({
+    name: 's3rver',
+    command: process.execPath,
     // s3rver makes ListObjectsV2 continuation tokens with DES, which OpenSSL 3 only has in its legacy provider.
-    ['--openssl-legacy-provider', LAUNCHER, '--dir', dir, '--address', '127.0.0.1', '--port', String(opts.port ?? 0), '--bucket', bucket],
-    { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let ready: { address: string; port: number };
-  try {
-    ready = await waitForReady(child, 's3rver', START_TIMEOUT_MS, firstJsonLine<{ address: string; port: number }>);
-  } catch (err) {
-    await stopChild(child, exited, STOP_TIMEOUT_MS);
-    if (ownDir) await rm(dir, { recursive: true, force: true });
-    throw err;
-  }
-  // Keep draining its output so that it can never block on a full pipe.
-  child.stdout?.resume();
-  child.stderr?.resume();
+    args: (dir) => ['--openssl-legacy-provider', LAUNCHER, '--dir', dir, '--address', '127.0.0.1', '--port', String(opts.port ?? 0), '--bucket', bucket],
+    dir: opts.dir,
+    tempName: 's3rver',
+    ipc: true,
+    startTimeoutMs: START_TIMEOUT_MS,
+    stopTimeoutMs: STOP_TIMEOUT_MS,
+    ready: firstJsonLine<{ address: string; port: number }>,
+  });
   return {
-    endpoint: `http://${ready.address}:${ready.port}`,
+    endpoint: `http://${server.ready.address}:${server.ready.port}`,
     region: 'us-east-1',
     bucket,
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
-    dir,
-    pid: child.pid as number,
-    async stop() {
-      await stopChild(child, exited, STOP_TIMEOUT_MS);
-      if (ownDir) await rm(dir, { recursive: true, force: true });
-    },
+    dir: server.dir,
+    pid: server.pid,
+    stop: server.stop,
   };
 }
-

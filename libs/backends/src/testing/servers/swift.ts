@@ -1,9 +1,7 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { firstJsonLine, stopChild, waitForReady } from './child-server';
+import { firstJsonLine, startServerChild } from './child-server';
 
 /** A running Swift all-in-one (swift-aio.py beside it) and how to reach it. */
 export interface SwiftHandle {
@@ -79,32 +77,17 @@ export function swiftUnavailableReason(): string | undefined {
 export async function startSwift(opts: StartSwiftOptions = {}): Promise<SwiftHandle> {
   const reason = swiftUnavailableReason();
   if (reason) throw new Error(`cannot start Swift: ${reason}`);
-  const ownDir = opts.dir === undefined;
-  const dir = opts.dir ?? (await mkdtemp(path.join(tmpdir(), 'mcos-swift-')));
   const containers = opts.containers ?? ['mcos'];
-  const args = [SUPERVISOR, '--dir', dir, '--port', String(opts.port ?? 0), ...containers.flatMap((c) => ['--container', c])];
-  const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   type Ready = { authUrl: string; storageUrl: string; s3Endpoint: string; user: string; key: string; pids: Record<string, number> };
-  let ready: Ready;
-  try {
-    ready = await waitForReady(child, 'Swift', START_TIMEOUT_MS, firstJsonLine<Ready>);
-  } catch (err) {
-    await stopChild(child, exited, STOP_TIMEOUT_MS);
-    if (ownDir) await rm(dir, { recursive: true, force: true });
-    throw err;
-  }
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return {
-    ...ready,
-    containers,
-    dir,
-    pid: child.pid as number,
-    async stop() {
-      await stopChild(child, exited, STOP_TIMEOUT_MS);
-      if (ownDir) await rm(dir, { recursive: true, force: true });
-    },
-  };
+  const server = await startServerChild({
+    name: 'Swift',
+    command: PYTHON,
+    args: (dir) => [SUPERVISOR, '--dir', dir, '--port', String(opts.port ?? 0), ...containers.flatMap((c) => ['--container', c])],
+    dir: opts.dir,
+    tempName: 'swift',
+    startTimeoutMs: START_TIMEOUT_MS,
+    stopTimeoutMs: STOP_TIMEOUT_MS,
+    ready: firstJsonLine<Ready>,
+  });
+  return { ...server.ready, containers, dir: server.dir, pid: server.pid, stop: server.stop };
 }
-
