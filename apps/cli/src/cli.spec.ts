@@ -147,6 +147,7 @@ describe('mcos (runCli)', () => {
       const sut = await mcos(['login', server.url, '-u', 'alice', '--controller', server.url], { env: { MCOS_PASSWORD: 'pw-from-env' } });
       expect(sut.code).toBe(0);
       expect(sut.stdout).toContain(`Logged in to ${server.url} as alice (role user)`);
+      expect(sut.stdout).toContain(`Admin commands go to the controller at ${server.url}.`);
       expect(store.load()).toEqual({ agentUrl: server.url, controllerUrl: server.url, username: 'alice', role: 'user', token: 'tok-1', expiresAt: '2099-01-01T00:00:00.000Z' });
     });
 
@@ -155,7 +156,10 @@ describe('mcos (runCli)', () => {
         expect(JSON.parse(body.toString()).password).toBe('from stdin');
         json(res, 200, { token: 't', expiresAt: '2099-01-01T00:00:00.000Z', role: 'user' });
       });
-      expect((await mcos(['login', server.url, '-u', 'alice', '--password-stdin'], { stdin: 'from stdin\nignored\n' })).code).toBe(0);
+      const sut = await mcos(['login', server.url, '-u', 'alice', '--password-stdin'], { stdin: 'from stdin\nignored\n' });
+      expect(sut.code).toBe(0);
+      // A user's login names no controller, and the admin commands are not theirs: nothing said about them.
+      expect(sut.stdout).not.toMatch(/controller/i);
     });
 
     it('says wrong username or password (exit 3) and keeps the previous login', async () => {
@@ -183,7 +187,7 @@ describe('mcos (runCli)', () => {
     it('says when no controller is known (an agent that names none) and when the named one does not answer', async () => {
       server.routes.set('POST /v1/auth/login', (_req, _body, res) => json(res, 200, { token: 't', expiresAt: '2099-01-01T00:00:00.000Z', role: 'admin' }));
       const without = await mcos(['login', server.url, '-u', 'root', '-p', 'root-password']);
-      expect(without.stdout).toContain('No controller known: pass --controller URL');
+      expect(without.stdout).toContain('No controller known (the agent named none): pass --controller URL');
       expect(store.load()?.controllers).toBeUndefined();
       server.routes.set('POST /v1/auth/login', (_req, _body, res) => json(res, 200, { token: 't', expiresAt: '2099-01-01T00:00:00.000Z', role: 'admin', controllers: ['http://127.0.0.1:1'] }));
       const down = await mcos(['login', server.url, '-u', 'root', '-p', 'root-password']);

@@ -79,11 +79,7 @@ async function login(context: CliContext, out: Output, rawUrl: string, options: 
   out.result({ agentUrl, controllerUrl, controllers, username, role: session.role, expiresAt: session.expiresAt }, () =>
     [
       `Logged in to ${agentUrl} as ${username} (role ${session.role}), until ${formatDate(session.expiresAt)}.`,
-      candidates.length === 0
-        ? 'No controller known: pass --controller URL to use the admin commands.'
-        : candidates.length === 1
-          ? `Admin commands go to the controller at ${candidates[0]}.`
-          : `Admin commands go to the first of these controllers that answers: ${candidates.join(', ')}.`,
+      ...controllerNote(candidates, session.role),
       '',
     ].join('\n'),
   );
@@ -107,6 +103,13 @@ export function controllersFrom(value: unknown): string[] | undefined {
     }
   }
   return urls.length > 0 ? urls : undefined;
+}
+
+/** Where admin commands will go; nothing for a user who named no controller (admin commands are not theirs). */
+function controllerNote(candidates: string[], role: string): string[] {
+  if (candidates.length === 1) return [`Admin commands go to the controller at ${candidates[0]}.`];
+  if (candidates.length > 1) return [`Admin commands go to the first of these controllers that answers: ${candidates.join(', ')}.`];
+  return role === 'admin' ? ['No controller known (the agent named none): pass --controller URL to use the admin commands.'] : [];
 }
 
 function controllerLine(session: Session): string {
