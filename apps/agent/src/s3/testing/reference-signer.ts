@@ -10,13 +10,24 @@ import type { S3Request } from '../s3-request';
  * against the reference and not against itself.
  */
 
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+
+function bytes(data: SourceData): string | Buffer {
+  if (typeof data === 'string') return data;
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
+}
+
+/** The hash constructor SignatureV4 takes, over node:crypto. */
 class NodeSha256 {
   private h: Hash | Hmac;
-  constructor(private readonly secret?: string | Uint8Array) {
-    this.h = secret ? createHmac('sha256', secret) : createHash('sha256');
+  private readonly secret?: string | Buffer;
+  constructor(secret?: SourceData) {
+    this.secret = secret === undefined ? undefined : bytes(secret);
+    this.h = this.secret ? createHmac('sha256', this.secret) : createHash('sha256');
   }
-  update(data: string | Uint8Array): void {
-    this.h.update(data);
+  update(data: SourceData): void {
+    this.h.update(bytes(data));
   }
   async digest(): Promise<Uint8Array> {
     return this.h.digest();
