@@ -12,6 +12,21 @@ import { s3RequestFromHttp } from './s3-request';
 import { MapCredentialStore, TEST_KEY } from './testing/reference-signer';
 import { isS3Error, S3Error } from './xml/s3-error';
 
+describe('s3RequestFromHttp', () => {
+  it('splits path and raw query, lower-cases names and joins repeated headers with a comma', () => {
+    const body = Readable.from([]);
+    const fake = Object.assign(body, {
+      url: '/bucket/a%20b?list-type=2&prefix=x%2By',
+      method: 'get',
+      headersDistinct: { host: ['h:1'], 'x-amz-meta-a': ['one', 'two'] },
+    });
+    const r = s3RequestFromHttp(fake as never);
+    expect([r.method, r.path, r.query, r.headers]).toEqual(['GET', '/bucket/a%20b', 'list-type=2&prefix=x%2By', { host: 'h:1', 'x-amz-meta-a': 'one,two' }]);
+    expect(r.body).toBe(fake);
+    expect(s3RequestFromHttp(Object.assign(Readable.from([]), { url: '/', method: 'HEAD', headersDistinct: {} }) as never).query).toBe('');
+  });
+});
+
 /**
  * The building blocks behind a real HTTP listener on loopback, driven by the
  * real AWS SDK over the network: what the S3 door will do, minus the store

@@ -23,10 +23,11 @@ export interface S3Request {
 export function s3RequestFromHttp(req: IncomingMessage): S3Request {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
+  // headersDistinct keeps every value of a repeated header, which SigV4
+  // canonicalises joined with ',' (req.headers joins with ', ' or drops some).
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (values !== undefined) headers[name] = values.join(',');
   }
   return {
     method: (req.method ?? 'GET').toUpperCase(),
