@@ -50,6 +50,18 @@ describe('SigV4Verifier against the examples published in the S3 documentation',
     expect(v).toMatchObject({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', owner: 'alice', kind: 'header', payloadHash: EMPTY });
   });
 
+  it('PUT Object with a signed payload, a Date header and a $ in the key', async () => {
+    const r = req('PUT', '/test%24file.text', '', {
+      host: 'examplebucket.s3.amazonaws.com',
+      date: 'Fri, 24 May 2013 00:00:00 GMT',
+      'x-amz-date': '20130524T000000Z',
+      'x-amz-storage-class': 'REDUCED_REDUNDANCY',
+      'x-amz-content-sha256': '44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072',
+      authorization: docAuth('date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class', '98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd'),
+    });
+    await expect(verifier(DOC_TIME).verify(r)).resolves.toMatchObject({ payloadHash: '44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072' });
+  });
+
   it('GET Bucket (list objects) with a sorted query', async () => {
     const sut = verifier(DOC_TIME);
     const r = req('GET', '/', 'max-keys=2&prefix=J', {
@@ -161,6 +173,17 @@ describe('SigV4Verifier against the AWS reference signer', () => {
       expect(e.code).toBe('RequestTimeTooSkewed');
       expect(e.status).toBe(403);
     }
+  });
+
+  it('takes the time from the Date header when there is no x-amz-date', async () => {
+    const date = new Date(Date.UTC(2026, 0, 2, 12, 0, 0));
+    const signed = await signWithHeader(
+      { method: 'GET', host, path: '/b/k', headers: { date: date.toUTCString() } },
+      { date, payloadHash: EMPTY, unsignableHeaders: new Set(['x-amz-date']) },
+    );
+    // The signer signs no Date header (it drops it), so put one back as a client without x-amz-date sends it.
+    const { 'x-amz-date': _, ...headers } = { ...signed.headers, date: date.toUTCString() };
+    await expect(verifier(date.getTime()).verify({ ...signed, headers })).resolves.toMatchObject({ signing: { amzDate: '20260102T120000Z' } });
   });
 
   it('needs x-amz-content-sha256 on header-signed requests', async () => {

@@ -13,7 +13,7 @@ import { S3Error } from '../xml/s3-error';
 import { AwsChunkedDecoder, type AwsChunkedOptions } from './aws-chunked-decoder';
 import { createChecksummer, expectedChecksum, type ChecksumAlgorithm as Algo } from './checksums';
 import { checkContentMd5, sha256Verifier } from './digest-verifier';
-import { decodeBody } from './s3-body';
+import { decodeBody, readSmallBody } from './s3-body';
 
 const DOC_TIME = Date.UTC(2013, 4, 24);
 const DOC_SEED = '4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9';
@@ -324,6 +324,15 @@ describe('decodeBody: every payload mode, signed by the reference signer', () =>
     expect(crc32(Buffer.from('123456789')).toString(16)).toBe('cbf43926');
     expect(crc32c(Buffer.from('123456789')).toString(16)).toBe('e3069283');
     expect(checksumOf('crc32', Buffer.from('123456789'))).toBe(Buffer.from('cbf43926', 'hex').toString('base64'));
+  });
+
+  it('readSmallBody reads up to its limit and refuses more', async () => {
+    expect((await readSmallBody(Readable.from([Buffer.from('ab'), Buffer.from('cd')]), 4)).toString()).toBe('abcd');
+    expect((await errorOf(readSmallBody(Readable.from([Buffer.from('ab'), Buffer.from('cde')]), 4))).code).toBe('MaxMessageLengthExceeded');
+    // A body failing on its way (a bad signature) fails the read with its S3Error.
+    const hash = createHash('sha256').update('x').digest('hex');
+    const r = await signWithHeader({ method: 'POST', host, path: '/b', query: { delete: '' }, body: Buffer.from('y') }, { payloadHash: hash });
+    expect((await errorOf(readSmallBody(decodeBody(r, await sut.verify(r)).body, 1000))).code).toBe('XAmzContentSHA256Mismatch');
   });
 
   it('sha256Verifier passes matching bytes', async () => {

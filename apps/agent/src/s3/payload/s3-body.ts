@@ -102,3 +102,21 @@ export function decodeBody(req: S3Request, verified: VerifiedRequest, opts: Deco
   pipeline([req.body, ...streams], () => undefined);
   return { body: last, size, mode };
 }
+
+/**
+ * Reads a small decoded body whole (the XML of DeleteObjects or
+ * CreateBucket), refusing more than `maxBytes` as soon as it is exceeded.
+ */
+export async function readSmallBody(body: Readable, maxBytes: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += (chunk as Buffer).length;
+    if (total > maxBytes) {
+      body.destroy();
+      throw new S3Error('MaxMessageLengthExceeded', `Your request was too big: at most ${maxBytes} bytes are accepted here.`);
+    }
+    parts.push(chunk as Buffer);
+  }
+  return Buffer.concat(parts);
+}
