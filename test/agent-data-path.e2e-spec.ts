@@ -186,10 +186,16 @@ describe('agent data path (controller + 3 fs agents + 1 s3 agent)', () => {
     expect((await admin.request('GET', '/v1/containers', { token: null })).status).toBe(401);
     expect((await admin.request('GET', '/v1/containers', { token: 'not.a.token' })).status).toBe(401);
     const db = new Database(join(controller.dir, 'controller.sqlite'), { readonly: true });
-    const key = (db.prepare("SELECT value FROM cluster_state WHERE key = 'tokenPrivateKey'").get() as { value: string }).value;
+    // The controller's current token key (the one without retiredAt), signed with its key id as the controller does.
+    const keys = JSON.parse((db.prepare("SELECT value FROM cluster_state WHERE key = 'tokenKeys'").get() as { value: string }).value) as {
+      kid: string;
+      privateKeyPem: string;
+      retiredAt?: number;
+    }[];
     db.close();
+    const current = keys.find((k) => k.retiredAt === undefined)!;
     const now = Math.floor(Date.now() / 1000);
-    const expired = signToken({ sub: TEST_ADMIN.username, role: 'admin', iat: now - 100, exp: now - 10 }, key);
+    const expired = signToken({ sub: TEST_ADMIN.username, role: 'admin', iat: now - 100, exp: now - 10, gen: 1e9 }, current.privateKeyPem, current.kid);
     const expiredAnswer = await admin.request('GET', '/v1/containers', { token: expired });
     expect(expiredAnswer.status).toBe(401);
     expect(expiredAnswer.json().message).toMatch(/expired/i);

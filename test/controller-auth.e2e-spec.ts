@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { CLUSTER_CREDENTIAL_HEADER, generateTokenKeyPair, JOIN_TOKEN_HEADER, signToken } from '@mcos/common';
+import { generateTokenKeyPair, JOIN_TOKEN_HEADER, signToken } from '@mcos/common';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentDouble, builtScript, ControllerProcess, http, makeTempDir, NodeProcess, removeTempDir, sleep, TEST_JOIN_TOKEN } from './support';
@@ -146,35 +146,40 @@ describe('controller auth, validation and documentation', () => {
     expect(patch.body.message).toMatch(/readQuorum/);
   });
 
-  it('requires the join token to register, and the credential to take a known name', async () => {
+  it('requires the join token and proof of the agent\'s own key to register, and that key to take a known name', async () => {
     const alpha = await AgentDouble.start('alpha', 'r1');
     const impostor = await AgentDouble.start('alpha', 'r9');
     try {
       const register = (headers: Record<string, string>, body: Record<string, unknown>) =>
-        http('POST', `${controller.url}/v1/services/register`, { headers, body: { name: 'alpha', url: alpha.url, region: 'r1', backend: 'fs', ...body } });
+        http('POST', `${controller.url}/v1/services/register`, {
+          headers,
+          body: { name: 'alpha', url: alpha.url, region: 'r1', backend: 'fs', publicKey: alpha.publicKey, ...body },
+        });
       expect((await register({}, {})).status).toBe(401);
       expect((await register({ [JOIN_TOKEN_HEADER]: 'wrong-token-123' }, {})).status).toBe(401);
-      const badUrl = await register({ [JOIN_TOKEN_HEADER]: TEST_JOIN_TOKEN }, { url: 'not a url' });
+      const badUrl = await register({ [JOIN_TOKEN_HEADER]: TEST_JOIN_TOKEN, ...alpha.authHeaders() }, { url: 'not a url' });
       expect(badUrl.status).toBe(400);
       expect(badUrl.body.message).toMatch(/url must be a URL/);
 
       expect((await alpha.register(controller.url, TEST_JOIN_TOKEN)).status).toBe(200);
       const taken = await impostor.register(controller.url, TEST_JOIN_TOKEN);
       expect(taken.status).toBe(409);
-      expect((taken.body as unknown as { message: string }).message).toMatch(/taken/);
-      impostor.credential = 'guessed-credential';
-      expect((await impostor.register(controller.url, TEST_JOIN_TOKEN)).status).toBe(409);
-      // The real owner (it has the credential) may re-register, e.g. after a restart.
+      expect((taken.body as unknown as { message: string }).message).toMatch(/another identity key/);
+      // Knowing alpha's public key is not enough: the assertion must be signed with its private key.
+      impostor.publicKey = alpha.publicKey;
+      expect((await impostor.register(controller.url, TEST_JOIN_TOKEN)).status).toBe(401);
+      // The real owner (it has the key) may re-register, e.g. after a restart.
       expect((await alpha.register(controller.url, TEST_JOIN_TOKEN)).status).toBe(200);
 
       expect((await http('GET', `${controller.url}/v1/cluster-map`)).status).toBe(401);
-      expect((await http('GET', `${controller.url}/v1/cluster-map`, { headers: { [CLUSTER_CREDENTIAL_HEADER]: 'nope' } })).status).toBe(401);
-      const map = await http('GET', `${controller.url}/v1/cluster-map`, { headers: { [CLUSTER_CREDENTIAL_HEADER]: alpha.credential as string } });
+      expect((await http('GET', `${controller.url}/v1/cluster-map`, { headers: { 'x-mcos-cluster-credential': 'nope' } })).status).toBe(401);
+      expect((await http('GET', `${controller.url}/v1/cluster-map`, { headers: impostor.authHeaders() })).status).toBe(401);
+      const map = await http('GET', `${controller.url}/v1/cluster-map`, { headers: alpha.authHeaders() });
       expect(map.status).toBe(200);
       expect(map.body.tokenPublicKey).toMatch(/BEGIN PUBLIC KEY/);
 
       expect((await http('POST', `${controller.url}/v1/services/alpha/deregister`)).status).toBe(401);
-      const bye = await http('POST', `${controller.url}/v1/services/alpha/deregister`, { headers: { [CLUSTER_CREDENTIAL_HEADER]: alpha.credential as string } });
+      const bye = await http('POST', `${controller.url}/v1/services/alpha/deregister`, { headers: alpha.authHeaders() });
       expect(bye.status).toBe(204);
       expect((await http('GET', `${controller.url}/v1/services/alpha`, { token: adminToken })).body.status).toBe('SHUTOFF');
     } finally {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { CLUSTER_CREDENTIAL_HEADER, type ClusterMap } from '@mcos/common';
+import type { ClusterMap } from '@mcos/common';
 import { DataSource } from 'typeorm';
 import { ENTITIES, MIGRATIONS } from '../apps/controller/src/database/database.module';
 import { requireServer } from '../libs/backends/src/testing/servers';
@@ -17,7 +17,7 @@ postgresServer.describe(`controller on a private PostgreSQL${postgresServer.unav
   const agents: AgentDouble[] = [];
 
   const currentMap = async (): Promise<ClusterMap> =>
-    (await http<ClusterMap>('GET', `${controller.url}/v1/cluster-map`, { headers: { [CLUSTER_CREDENTIAL_HEADER]: agents[0]!.credential as string } })).body;
+    (await http<ClusterMap>('GET', `${controller.url}/v1/cluster-map`, { headers: agents[0]!.authHeaders() })).body;
 
   beforeAll(async () => {
     postgres = await startPostgres();

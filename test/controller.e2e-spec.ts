@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { CLUSTER_CREDENTIAL_HEADER, type ClusterMap } from '@mcos/common';
+import type { ClusterMap } from '@mcos/common';
 import { AgentDouble, ControllerProcess, http, makeTempDir, removeTempDir, TEST_JOIN_TOKEN, waitFor } from './support';
 
 jest.setTimeout(90_000);
@@ -20,8 +20,7 @@ describe('controller with agent doubles (sqlite)', () => {
   const [a, b, c] = [0, 1, 2];
 
   const currentMap = async (): Promise<ClusterMap> => {
-    const credential = agents[a]?.credential as string;
-    const result = await http<ClusterMap>('GET', `${controller.url}/v1/cluster-map`, { headers: { [CLUSTER_CREDENTIAL_HEADER]: credential } });
+    const result = await http<ClusterMap>('GET', `${controller.url}/v1/cluster-map`, { headers: agents[a]!.authHeaders() });
     expect(result.status).toBe(200);
     return result.body;
   };
@@ -176,14 +175,12 @@ describe('controller with agent doubles (sqlite)', () => {
       for (let i = 1; i < received.length; i++) expect(received[i]).toBeGreaterThanOrEqual(received[i - 1] as number);
       for (let i = 1; i < agent.applied.length; i++) expect(agent.applied[i]).toBeGreaterThan(agent.applied[i - 1] as number);
     }
-    // A stale push straight to an agent is refused by the agent's rule, and the controller's map is unaffected.
+    // A push straight to an agent by anyone but the controller is refused, and the agent keeps its map.
     const map = await currentMap();
     const stale = { ...map, version: map.version - 1 };
-    const answer = await http('PUT', `${agents[a]!.url}/v1/agent/cluster-map`, {
-      headers: { [CLUSTER_CREDENTIAL_HEADER]: agents[a]!.credential as string },
-      body: stale,
-    });
-    expect(answer.body).toEqual({ accepted: false, version: map.version });
+    const answer = await http('PUT', `${agents[a]!.url}/v1/agent/cluster-map`, { headers: agents[b]!.authHeaders(), body: stale });
+    expect(answer.status).toBe(401);
+    expect(agents[a]!.version).toBe(map.version);
   });
 
   it('keeps services, options, rings, users and versions across a restart on the same file', async () => {

@@ -1,16 +1,27 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { AgentHealth, ClusterMap, RegisterServiceResponse } from '@mcos/common';
-import { CLUSTER_CREDENTIAL_HEADER, JOIN_TOKEN_HEADER } from '@mcos/common';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import type { AgentHealth, ClusterMap, PinnedMapKey, RegisterServiceResponse } from '@mcos/common';
+import {
+  CONTROLLER_ISSUER,
+  generateEd25519KeyPair,
+  JOIN_TOKEN_HEADER,
+  SERVICE_ASSERTION_HEADER,
+  signAssertion,
+  verifyAssertion,
+  verifyClusterMap,
+} from '@mcos/common';
 import { http, HttpResult } from './http';
 import { freePort } from './ports';
 
 /**
  * A small real HTTP stand-in for an agent, living in the test process. It
  * speaks the controller->agent protocol (GET /v1/agent/health, PUT
- * /v1/agent/cluster-map) with the credential check, keeps only maps newer
- * than the one it holds (as a real agent must), and records every version it
- * was sent and every version it applied.
+ * /v1/agent/cluster-map) as a real agent does: its own Ed25519 identity key
+ * at registration, the controller's assertion checked against the key
+ * pinned at the first join, every map verified; it keeps only maps newer
+ * than the one it holds, and records every version it was sent and every
+ * version it applied.
  */
 export class AgentDouble {
   /** Versions of every map pushed to it (or answered at registration), in arrival order. */
@@ -18,7 +29,11 @@ export class AgentDouble {
   /** Versions it actually applied (each newer than the one before). */
   readonly applied: number[] = [];
   map?: ClusterMap;
-  credential?: string;
+  /** Its identity key (PEM); a test may replace it to play an impostor. */
+  publicKey: string;
+  private privateKey: KeyObject;
+  /** The controller key pinned at the first join. */
+  pinned?: PinnedMapKey;
   /** Reported in health; tests may change them. */
   containersByOption: Record<string, number> = {};
   indexByOption: Record<string, { objects: number; bytes: number }> = {};
@@ -30,7 +45,22 @@ export class AgentDouble {
     readonly name: string,
     readonly region: string,
     readonly port: number,
-  ) {}
+  ) {
+    const pair = generateEd25519KeyPair();
+    this.publicKey = pair.publicKeyPem;
+    this.privateKey = createPrivateKey(pair.privateKeyPem);
+  }
+
+  /** Its assertion to the controller (issuer: its name). */
+  assertion(): string {
+    const now = Date.now();
+    return signAssertion({ iss: this.name, aud: CONTROLLER_ISSUER, iat: now, exp: now + 60_000 }, this.privateKey);
+  }
+
+  /** Headers of an agent-to-controller call. */
+  authHeaders(): Record<string, string> {
+    return { [SERVICE_ASSERTION_HEADER]: this.assertion() };
+  }
 
   static async start(name: string, region: string, port?: number): Promise<AgentDouble> {
     const double = new AgentDouble(name, region, port ?? (await freePort()));
@@ -50,16 +80,23 @@ export class AgentDouble {
     return this.server !== undefined;
   }
 
-  /** POST /v1/services/register; on success keeps the credential and the map. */
+  /** POST /v1/services/register with its key; on success pins the controller key (first join) and keeps the map. */
   async register(controllerUrl: string, joinToken: string, extra: Record<string, unknown> = {}): Promise<HttpResult<RegisterServiceResponse>> {
-    const headers: Record<string, string> = { [JOIN_TOKEN_HEADER]: joinToken };
-    if (this.credential) headers[CLUSTER_CREDENTIAL_HEADER] = this.credential;
+    const headers: Record<string, string> = { [JOIN_TOKEN_HEADER]: joinToken, ...this.authHeaders() };
     const result = await http<RegisterServiceResponse>('POST', `${controllerUrl}/v1/services/register`, {
       headers,
-      body: { name: this.name, url: this.url, region: this.region, backend: 'fs', capacityTotalBytes: this.capacityTotalBytes, ...extra },
+      body: {
+        name: this.name,
+        url: this.url,
+        region: this.region,
+        backend: 'fs',
+        capacityTotalBytes: this.capacityTotalBytes,
+        publicKey: this.publicKey,
+        ...extra,
+      },
     });
     if (result.status === 200) {
-      this.credential = result.body.clusterCredential;
+      this.pinned = verifyClusterMap(result.body.clusterMap, this.pinned);
       this.offer(result.body.clusterMap);
     }
     return result;
@@ -125,14 +162,23 @@ export class AgentDouble {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (!this.credential || req.headers[CLUSTER_CREDENTIAL_HEADER] !== this.credential) {
-      send(401, { statusCode: 401, error: 'Unauthorized', message: 'bad cluster credential' });
+    const controllerKey = this.pinned && createPublicKey(this.pinned.publicKey);
+    try {
+      verifyAssertion(req.headers[SERVICE_ASSERTION_HEADER], this.name, (issuer) => (issuer === CONTROLLER_ISSUER ? controllerKey : undefined), Date.now());
+    } catch (error) {
+      send(401, { statusCode: 401, error: 'Unauthorized', message: (error as Error).message });
       return;
     }
     if (req.method === 'GET' && req.url === '/v1/agent/health') {
       send(200, this.health());
     } else if (req.method === 'PUT' && req.url === '/v1/agent/cluster-map') {
       const map = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ClusterMap;
+      try {
+        this.pinned = verifyClusterMap(map, this.pinned);
+      } catch (error) {
+        send(401, { statusCode: 401, error: 'Unauthorized', message: (error as Error).message });
+        return;
+      }
       const accepted = this.offer(map);
       send(200, { accepted, version: this.version });
     } else {

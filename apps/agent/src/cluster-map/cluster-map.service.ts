@@ -1,5 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ClusterMap, ServiceInfo, StorageOption } from '@mcos/common';
+import type { KeyObject } from 'node:crypto';
+import {
+  checkMapVersion,
+  type ClusterMap,
+  CONTROLLER_ISSUER,
+  type PinnedMapKey,
+  PublicKeyCache,
+  type ServiceInfo,
+  type StorageOption,
+  UnavailableError,
+  verifyClusterMap,
+} from '@mcos/common';
 import { AgentIdentity } from '../config/agent-identity';
 import { ClusterStateStore } from './cluster-state.store';
 import { OptionRing } from './option-ring';
@@ -9,9 +20,12 @@ const MAX_PREVIOUS_RINGS = 3;
 
 /**
  * The cluster map this agent holds, with its rings decoded once per version.
- * A map replaces the held one only when its version is newer; every accepted
- * map is persisted before it is used, so a restart resumes from it even when
- * the controller is down.
+ * Every map is verified before use, wherever it comes from (controller push
+ * or pull, a peer, the copy on disk): signed by the controller key pinned at
+ * the first join, or by a key that key endorsed (rotation; the pin then
+ * follows). A map replaces the held one only when its version is newer (and
+ * not absurdly so); every accepted map is persisted before it is used, so a
+ * restart resumes from it even when the controller is down.
  */
 @Injectable()
 export class ClusterMapService {
@@ -22,6 +36,8 @@ export class ClusterMapService {
   private servicesByName = new Map<string, ServiceInfo>();
   private optionsByName = new Map<string, StorageOption>();
   private readonly listeners: ((map: ClusterMap, previous?: ClusterMap) => void)[] = [];
+  private pinned?: PinnedMapKey;
+  private readonly keys = new PublicKeyCache(4096);
 
   constructor(
     private readonly store: ClusterStateStore,
@@ -41,20 +57,89 @@ export class ClusterMapService {
     return this.rings.size > 0;
   }
 
-  /** Loads the persisted map, if any. */
+  /** True once the agent has pinned the controller's key (its first join). */
+  get joined(): boolean {
+    return this.pinned !== undefined;
+  }
+
+  /**
+   * Loads the pinned controller key and the persisted map, using the map
+   * only if it verifies against the key (a map written there by anyone else
+   * is ignored, and the agent waits for the controller).
+   */
   async restore(): Promise<void> {
+    this.pinned = await this.store.loadPinnedKey();
     const saved = await this.store.loadMap();
-    if (saved) {
+    if (!saved) return;
+    if (!this.pinned) {
+      this.logger.warn('persisted cluster map ignored: no pinned controller key yet (waiting for the controller)');
+      return;
+    }
+    try {
+      this.pinned = await this.verified(saved, 0);
       this.install(saved);
       this.logger.log(`resumed from persisted cluster map v${saved.version}`);
+    } catch (err) {
+      this.logger.error(`persisted cluster map refused (${(err as Error).message}); waiting for the controller`);
     }
   }
 
   /**
-   * Takes a map if it is newer than the held one; returns whether it did.
-   * Invalid rings are refused whole, so a bad push cannot half-apply.
+   * Takes a map if it verifies and is newer than the held one; returns
+   * whether it did. Invalid rings are refused whole, so a bad push cannot
+   * half-apply.
+   *
+   * @throws BadRequestError malformed or absurd version (400 at the door).
+   * @throws UnauthorizedError not signed by the pinned key or a key it endorsed (401).
+   * @throws UnavailableError this agent has not joined yet (no pinned key).
    */
   async accept(map: ClusterMap): Promise<boolean> {
+    checkMapVersion(map?.version, this.version);
+    if (map.version <= this.version) return false;
+    if (!this.pinned) throw new UnavailableError('this agent has not joined the cluster yet');
+    await this.verified(map, this.version);
+    return this.take(map);
+  }
+
+  /**
+   * The map in the controller's registration answer: at the first join it
+   * pins the key that signed it (the answer came over the channel the join
+   * token authenticates); later ones are verified like any map.
+   */
+  async acceptFromRegistration(map: ClusterMap): Promise<boolean> {
+    if (this.pinned) return this.accept(map);
+    const pinned = verifyClusterMap(map, undefined);
+    await this.store.savePinnedKey(pinned);
+    this.pinned = pinned;
+    this.logger.log(`pinned the controller key ${pinned.keyId} at the first join`);
+    return this.take(map);
+  }
+
+  /**
+   * The key an issuer's assertions to this agent must verify with: the
+   * controller's current signing key, or an agent's key from the held map
+   * (none for a REMOVED service or one not in the map: revoked).
+   */
+  issuerKey(issuer: string): KeyObject | undefined {
+    if (issuer === CONTROLLER_ISSUER) return this.pinned && this.keys.get(this.pinned.publicKey);
+    const service = this.servicesByName.get(issuer);
+    if (!service || service.status === 'REMOVED' || !service.publicKey) return undefined;
+    return this.keys.get(service.publicKey);
+  }
+
+  /** Verifies against the pin and moves the pin along a rotation. */
+  private async verified(map: ClusterMap, held: number): Promise<PinnedMapKey> {
+    const next = verifyClusterMap(map, this.pinned, held);
+    if (this.pinned?.keyId !== next.keyId) {
+      await this.store.savePinnedKey(next);
+      this.logger.log(`controller key rotated: ${this.pinned?.keyId ?? 'none'} -> ${next.keyId}`);
+    }
+    this.pinned = next;
+    return next;
+  }
+
+  private async take(map: ClusterMap): Promise<boolean> {
+    // Re-checked: another map may have been taken while this one was verified.
     if (map.version <= this.version) return false;
     const previous = this.map;
     this.install(map);

@@ -1,57 +1,52 @@
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { ClusterMap } from '@mcos/common';
+import { type ClusterMap, ensurePrivateDir, ensurePrivateFile, type PinnedMapKey, readIfExists, writePrivateFileAtomic } from '@mcos/common';
 
 /**
  * Persists what the agent must survive a restart with, even while the
- * controller is down: the last cluster map it accepted and the cluster
- * credential. Files are written atomically (temp + fsync + rename) and the
- * credential is readable by the owner only.
+ * controller is down: the last cluster map it accepted and the controller
+ * key it pinned at its first join (maps are verified against it, on disk
+ * too). The data dir is 0700 and every file 0600, written atomically (temp
+ * + fsync + rename).
  */
 export class ClusterStateStore {
   private readonly mapFile: string;
-  private readonly credentialFile: string;
+  private readonly pinnedKeyFile: string;
 
-  constructor(dataDir: string) {
+  constructor(readonly dataDir: string) {
+    ensurePrivateDir(dataDir);
     this.mapFile = join(dataDir, 'cluster-map.json');
-    this.credentialFile = join(dataDir, 'cluster-credential');
+    this.pinnedKeyFile = join(dataDir, 'controller-key.json');
   }
 
+  /**
+   * The persisted map, unverified (the caller verifies it against the
+   * pinned key); undefined when there is none or it is not JSON.
+   */
   async loadMap(): Promise<ClusterMap | undefined> {
     const text = await readIfExists(this.mapFile);
-    return text === undefined ? undefined : (JSON.parse(text) as ClusterMap);
+    if (text === undefined) return undefined;
+    ensurePrivateFile(this.mapFile);
+    try {
+      return JSON.parse(text) as ClusterMap;
+    } catch {
+      return undefined;
+    }
   }
 
   async saveMap(map: ClusterMap): Promise<void> {
-    await writeAtomic(this.mapFile, JSON.stringify(map), 0o644);
+    await writePrivateFileAtomic(this.mapFile, JSON.stringify(map));
   }
 
-  async loadCredential(): Promise<string | undefined> {
-    return (await readIfExists(this.credentialFile))?.trim() || undefined;
+  async loadPinnedKey(): Promise<PinnedMapKey | undefined> {
+    const text = await readIfExists(this.pinnedKeyFile);
+    if (text === undefined) return undefined;
+    ensurePrivateFile(this.pinnedKeyFile);
+    const pinned = JSON.parse(text) as Partial<PinnedMapKey>;
+    if (typeof pinned.keyId !== 'string' || typeof pinned.publicKey !== 'string') throw new Error(`${this.pinnedKeyFile} is not a pinned controller key`);
+    return { keyId: pinned.keyId, publicKey: pinned.publicKey };
   }
 
-  async saveCredential(credential: string): Promise<void> {
-    await writeAtomic(this.credentialFile, credential, 0o600);
+  async savePinnedKey(key: PinnedMapKey): Promise<void> {
+    await writePrivateFileAtomic(this.pinnedKeyFile, JSON.stringify(key));
   }
-}
-
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-async function writeAtomic(file: string, content: string, mode: number): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const handle = await fs.open(tmp, 'w', mode);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(tmp, file);
 }

@@ -1,12 +1,12 @@
 import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { AgentHealth, ClusterMap, PushClusterMapResponse } from '@mcos/common';
-import { ClusterCredentialGuard } from '../auth/cluster-credential.guard';
+import { ControllerOnlyGuard } from '../auth/service-assertion.guard';
 import { AgentStatusService } from './agent-status.service';
 
-/** What the controller calls on an agent: its health (polls) and map pushes. */
+/** What the controller calls on an agent (its assertion required): its health (polls) and map pushes. */
 @ApiExcludeController()
-@UseGuards(ClusterCredentialGuard)
+@UseGuards(ControllerOnlyGuard)
 @Controller('v1/agent')
 export class ControlApiController {
   constructor(private readonly status: AgentStatusService) {}

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { ClusterMapModule } from '../cluster-map/cluster-map.module';
 import { IndexModule } from '../index/index.module';
 import { PeersModule } from '../peers/peers.module';
@@ -9,7 +10,7 @@ import { ControlApiController } from './control-api.controller';
 
 /** The controller-facing door (`/v1/agent`): health for polls, cluster map pushes. */
 @Module({
-  imports: [StorageModule, IndexModule, ClusterMapModule, PeersModule, RepairModule],
+  imports: [AuthModule, StorageModule, IndexModule, ClusterMapModule, PeersModule, RepairModule],
   controllers: [ControlApiController],
   providers: [AgentStatusService],
 })

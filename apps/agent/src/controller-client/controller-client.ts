@@ -2,12 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import http from 'node:http';
 import {
-  CLUSTER_CREDENTIAL_HEADER,
+  CLIENT_ADDRESS_HEADER,
   ClusterMap,
   DomainError,
   JOIN_TOKEN_HEADER,
   RegisterServiceRequest,
   RegisterServiceResponse,
+  SERVICE_ASSERTION_HEADER,
   UnauthorizedError,
   UnavailableError,
 } from '@mcos/common';
@@ -19,6 +20,8 @@ export interface ControllerClientOptions {
   url: string;
   joinToken: string;
   timeoutMs: number;
+  /** This agent's service assertion for the controller (signed with its own key; cached by the signer). */
+  assertion: () => string;
 }
 
 /**
@@ -40,9 +43,9 @@ export class ControllerClient {
     });
   }
 
-  async register(request: RegisterServiceRequest, credential?: string): Promise<RegisterServiceResponse> {
-    const headers: Record<string, string> = { [JOIN_TOKEN_HEADER]: this.options.joinToken };
-    if (credential) headers[CLUSTER_CREDENTIAL_HEADER] = credential;
+  /** Registers with the join token; the assertion proves this agent holds the key in `request.publicKey`. */
+  async register(request: RegisterServiceRequest): Promise<RegisterServiceResponse> {
+    const headers: Record<string, string> = { [JOIN_TOKEN_HEADER]: this.options.joinToken, [SERVICE_ASSERTION_HEADER]: this.options.assertion() };
     const res = await this.send(() => this.http.post('/v1/services/register', request, { headers }));
     return this.body<RegisterServiceResponse>(res, 'register');
   }
@@ -52,11 +55,11 @@ export class ControllerClient {
    * fresh connection and tried twice: it is the agent's last word, and a
    * kept-alive socket the controller just closed must not swallow it.
    */
-  async deregister(name: string, credential: string): Promise<void> {
+  async deregister(name: string): Promise<void> {
     const attempt = async () => {
       const res = await this.send(() =>
         this.http.post(`/v1/services/${encodeURIComponent(name)}/deregister`, undefined, {
-          headers: { [CLUSTER_CREDENTIAL_HEADER]: credential, connection: 'close' },
+          headers: { [SERVICE_ASSERTION_HEADER]: this.options.assertion(), connection: 'close' },
           httpAgent: new http.Agent({ keepAlive: false }),
         }),
       );
@@ -70,14 +73,22 @@ export class ControllerClient {
     }
   }
 
-  async fetchClusterMap(credential: string): Promise<ClusterMap> {
-    const res = await this.send(() => this.http.get('/v1/cluster-map', { headers: { [CLUSTER_CREDENTIAL_HEADER]: credential } }));
+  /** The current map (unverified here: ClusterMapService.accept verifies it). */
+  async fetchClusterMap(): Promise<ClusterMap> {
+    const res = await this.send(() => this.http.get('/v1/cluster-map', { headers: { [SERVICE_ASSERTION_HEADER]: this.options.assertion() } }));
     return this.body<ClusterMap>(res, 'cluster map');
   }
 
-  /** Forwards a user's login; the controller's own 4xx answer (and its Retry-After, on 429) is passed through. */
-  async login(username: string, password: string): Promise<{ status: number; body: unknown; retryAfter?: string }> {
-    const res = await this.send(() => this.http.post('/v1/auth/login', { username, password }));
+  /**
+   * Forwards a user's login; the controller's own 4xx answer (and its
+   * Retry-After, on 429) is passed through. The user's address goes along
+   * with this agent's assertion, so the controller throttles guesses per
+   * user address and not per agent.
+   */
+  async login(username: string, password: string, clientAddress?: string): Promise<{ status: number; body: unknown; retryAfter?: string }> {
+    const headers: Record<string, string> = { [SERVICE_ASSERTION_HEADER]: this.options.assertion() };
+    if (clientAddress) headers[CLIENT_ADDRESS_HEADER] = clientAddress;
+    const res = await this.send(() => this.http.post('/v1/auth/login', { username, password }, { headers }));
     if (res.status >= 500) throw new UnavailableError(`controller answered ${res.status} to a login`);
     const retryAfter = res.headers['retry-after'] as string | undefined;
     return retryAfter === undefined ? { status: res.status, body: res.data } : { status: res.status, body: res.data, retryAfter };

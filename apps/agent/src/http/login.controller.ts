@@ -1,7 +1,7 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { AgentLoginAnswer } from '@mcos/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { IsString, MinLength } from 'class-validator';
 import { AgentConfig } from '../config/agent-config';
 import { ControllerClient } from '../controller-client/controller-client';
@@ -34,8 +34,9 @@ export class LoginController {
 
   @Post('login')
   @HttpCode(200)
-  async login(@Body() dto: LoginDto, @Res({ passthrough: true }) res: Response): Promise<unknown> {
-    const answer = await this.controller.login(dto.username, dto.password);
+  async login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<unknown> {
+    // The user's address goes along, so the controller throttles guesses per user address, not per agent.
+    const answer = await this.controller.login(dto.username, dto.password, req.socket.remoteAddress);
     res.status(answer.status);
     if (answer.retryAfter !== undefined) res.setHeader('retry-after', answer.retryAfter);
     return answer.status === 200 && isAdminAnswer(answer.body) ? { ...answer.body, controllers: [this.config.controllerUrl] } : answer.body;

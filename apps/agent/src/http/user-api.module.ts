@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { ClusterMapModule } from '../cluster-map/cluster-map.module';
 import { ControllerClientModule } from '../controller-client/controller-client.module';
 import { ObjectsModule } from '../objects/objects.module';
@@ -14,7 +15,7 @@ import { ObjectsController } from './objects.controller';
  * UserAuthGuard against the cluster map's public key.
  */
 @Module({
-  imports: [ObjectsModule, ClusterMapModule, ControllerClientModule],
+  imports: [AuthModule, ObjectsModule, ClusterMapModule, ControllerClientModule],
   controllers: [LoginController, ContainersController, ObjectsController],
   providers: [ObjectHttpAdapter],
 })

@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ObjectBackend } from '@mcos/backends';
 import type { RegisterServiceRequest } from '@mcos/common';
-import { ClusterCredential } from '../cluster-map/cluster-credential';
+import { AgentCredentials } from '../cluster-map/agent-credentials';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
-import { ClusterStateStore } from '../cluster-map/cluster-state.store';
 import { AgentConfig } from '../config/agent-config';
 import { AgentIdentity } from '../config/agent-identity';
 import { ControllerClient } from '../controller-client/controller-client';
@@ -26,16 +25,14 @@ export class MembershipService {
     private readonly identity: AgentIdentity,
     private readonly backend: ObjectBackend,
     private readonly map: ClusterMapService,
-    private readonly store: ClusterStateStore,
-    private readonly credential: ClusterCredential,
+    private readonly credentials: AgentCredentials,
     private readonly controller: ControllerClient,
     private readonly peers: PeerClient,
     private readonly peerHealth: PeerHealth,
   ) {}
 
-  /** Resumes what was persisted; runs before the HTTP server opens. */
+  /** Resumes what was persisted (the map only if it verifies against the pinned controller key); runs before the HTTP server opens. */
   async restore(): Promise<void> {
-    this.credential.value = await this.store.loadCredential();
     await this.map.restore();
   }
 
@@ -49,9 +46,9 @@ export class MembershipService {
   async leave(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
-    if (!this.credential.value) return;
+    if (!this.map.joined) return;
     try {
-      await this.controller.deregister(this.identity.name, this.credential.value);
+      await this.controller.deregister(this.identity.name);
       this.logger.log('deregistered from the controller (SHUTOFF)');
     } catch (err) {
       this.logger.warn(`could not deregister: ${(err as Error).message}`);
@@ -84,7 +81,7 @@ export class MembershipService {
 
   private async pullMap(peer: { name: string; url: string }): Promise<void> {
     try {
-      await this.map.accept(await this.controller.fetchClusterMap(this.credential.value ?? ''));
+      await this.map.accept(await this.controller.fetchClusterMap());
     } catch (err) {
       this.logger.warn(`controller did not give the newer map (${(err as Error).message}); asking ${peer.name}`);
       try {
@@ -113,17 +110,14 @@ export class MembershipService {
       capacityUsedBytes: capacity.usedBytes,
       writeMBps: speed?.writeMBps,
       readMBps: speed?.readMBps,
+      publicKey: this.credentials.publicKeyPem,
     };
   }
 
   private async registerUntilDone(facts: RegisterServiceRequest): Promise<void> {
     try {
-      const answer = await this.controller.register(facts, this.credential.value);
-      if (answer.clusterCredential) {
-        this.credential.value = answer.clusterCredential;
-        await this.store.saveCredential(answer.clusterCredential);
-      }
-      await this.map.accept(answer.clusterMap);
+      const answer = await this.controller.register(facts);
+      await this.map.acceptFromRegistration(answer.clusterMap);
       this.logger.log(`registered with the controller as ${facts.name} (${facts.region}), cluster map v${this.map.version}`);
     } catch (err) {
       const how = this.map.version > 0 ? `serving from persisted map v${this.map.version}` : 'not serving until it joins';

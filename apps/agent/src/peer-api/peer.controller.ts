@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ClusterCredentialGuard } from '../auth/cluster-credential.guard';
+import { PeerOnlyGuard } from '../auth/service-assertion.guard';
 import { PeerHttpAdapter } from './peer-http.adapter';
 
-/** The peer API (agent to agent), cluster credential required. See peers/peer-protocol.ts. */
+/** The peer API (agent to agent), an assertion of another agent of the map required. See peers/peer-protocol.ts. */
 @ApiExcludeController()
-@UseGuards(ClusterCredentialGuard)
+@UseGuards(PeerOnlyGuard)
 @Controller('v1/peer')
 export class PeerController {
   constructor(private readonly peer: PeerHttpAdapter) {}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
-import { CLUSTER_CREDENTIAL_HEADER } from '@mcos/common';
+import { SERVICE_ASSERTION_HEADER } from '@mcos/common';
 import type { ReplicaVersion } from '../storage/replica-version';
 import { PeerClient, type PeerRef } from './peer-client';
 import { PeerRejectedError, PeerUnavailableError } from './peer.errors';
@@ -44,7 +44,7 @@ describe('PeerClient against a loopback server', () => {
 
   beforeEach(() => {
     seen.length = 0;
-    client = new PeerClient({ credential: () => 'secret-credential', timeoutMs: 300 });
+    client = new PeerClient({ assertion: (peerName) => `assertion-for-${peerName}`, timeoutMs: 300 });
   });
 
   afterEach(() => client.close());
@@ -54,14 +54,14 @@ describe('PeerClient against a loopback server', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it('streams a replica up with its version and the credential, and reads the answer', async () => {
+  it('streams a replica up with its version and an assertion addressed to the peer, and reads the answer', async () => {
     handler = (_req, res) => res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ applied: true, held: VERSION }));
     const r = await client.putReplica(peer, 'o/a/c/x y', { ...VERSION, etag: undefined }, Readable.from([Buffer.from('hel'), Buffer.from('lo')]));
     expect(r).toEqual({ applied: true, held: VERSION });
     const req = seen[0];
     expect(req.method).toBe('PUT');
     expect(req.url).toBe('/v1/peer/replica?key=o%2Fa%2Fc%2Fx+y');
-    expect(req.headers[CLUSTER_CREDENTIAL_HEADER]).toBe('secret-credential');
+    expect(req.headers[SERVICE_ASSERTION_HEADER]).toBe('assertion-for-b');
     expect(req.headers['content-length']).toBe('5');
     expect(req.headers['x-mcos-timestamp']).toBe(VERSION.timestamp);
     expect(req.headers['x-mcos-etag']).toBeUndefined();

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import http from 'node:http';
 import { Readable } from 'node:stream';
-import { CLUSTER_CREDENTIAL_HEADER, ClusterMap } from '@mcos/common';
+import { ClusterMap, SERVICE_ASSERTION_HEADER } from '@mcos/common';
 import type { IndexEntry } from '../index/index-entry';
 import type { ByteRange, OutgoingVersion, ReplicaRead, ReplicaVersion, ReplicaWriteResult, ServedRange } from '../storage/replica-version';
 import { PeerRejectedError, PeerUnavailableError } from './peer.errors';
@@ -19,8 +19,8 @@ export interface PeerRef {
 export const PEER_CLIENT_OPTIONS = Symbol('PeerClientOptions');
 
 export interface PeerClientOptions {
-  /** The cluster credential, read at call time (it arrives after registration). */
-  credential: () => string;
+  /** This agent's service assertion addressed to the named peer (signed with its own key, cached by the signer). */
+  assertion: (peerName: string) => string;
   /** Time to wait for a response to start; a streamed body may take longer. */
   timeoutMs: number;
 }
@@ -42,7 +42,7 @@ export interface HeldVersion {
 
 /**
  * The one HTTP client of the peer API. It streams bodies both ways, never
- * buffers them, adds the cluster credential, and maps every transport failure
+ * buffers them, adds this agent's assertion for the peer, and maps every transport failure
  * (and 5xx) to PeerUnavailableError and every other 4xx to PeerRejectedError.
  *
  * Replica bytes and stats (the per-request hot path) go over bare
@@ -69,7 +69,7 @@ export class PeerClient {
   }
 
   async putReplica(peer: PeerRef, key: string, version: OutgoingVersion, body: Readable): Promise<ReplicaWriteResult> {
-    const headers: Record<string, string> = { ...this.auth(), ...versionToHeaders({ size: 0, etag: '', ...version }) };
+    const headers: Record<string, string> = { ...this.auth(peer), ...versionToHeaders({ size: 0, etag: '', ...version }) };
     if (version.size === undefined) delete headers[PEER_HEADERS.size];
     if (version.etag === undefined) delete headers[PEER_HEADERS.etag];
     if (version.size !== undefined) headers['content-length'] = String(version.deleted ? 0 : version.size);
@@ -81,7 +81,7 @@ export class PeerClient {
 
   /** The version a peer holds, or undefined when it holds nothing for the key. */
   async statReplica(peer: PeerRef, key: string): Promise<ReplicaVersion | undefined> {
-    const res = await this.send(peer, this.get(peer, '/v1/peer/replica/stat', { key }, this.auth()));
+    const res = await this.send(peer, this.get(peer, '/v1/peer/replica/stat', { key }, this.auth(peer)));
     if (res.status === 404) {
       res.body.resume();
       return undefined;
@@ -91,7 +91,7 @@ export class PeerClient {
 
   /** Streams a replica; undefined when the peer holds nothing for the key. */
   async getReplica(peer: PeerRef, key: string, range?: ByteRange): Promise<ReplicaRead | undefined> {
-    const headers: Record<string, string> = this.auth();
+    const headers: Record<string, string> = this.auth(peer);
     if (range) headers.range = `bytes=${range.start}-${range.end ?? ''}`;
     const res = await this.send(peer, this.get(peer, '/v1/peer/replica', { key }, headers));
     if (res.status === 404) {
@@ -113,7 +113,7 @@ export class PeerClient {
   /** Drops exactly this version of a key (a copy no longer needed there). */
   async deleteReplica(peer: PeerRef, key: string, timestamp: string): Promise<boolean> {
     const res = await this.call(peer, () =>
-      this.http.delete(this.url(peer, '/v1/peer/replica', { key, timestamp }), { headers: this.auth(), responseType: 'text' }),
+      this.http.delete(this.url(peer, '/v1/peer/replica', { key, timestamp }), { headers: this.auth(peer), responseType: 'text' }),
     );
     if (res.status === 404 || res.status === 409) return false;
     this.expectOk(peer, res);
@@ -123,7 +123,7 @@ export class PeerClient {
   /** The version each key has on the peer (null where it holds nothing), from its index. */
   async versions(peer: PeerRef, keys: string[]): Promise<Record<string, HeldVersion | null>> {
     const res = await this.call(peer, () =>
-      this.http.post(this.url(peer, '/v1/peer/replica/versions', {}), { keys }, { headers: this.auth(), responseType: 'text' }),
+      this.http.post(this.url(peer, '/v1/peer/replica/versions', {}), { keys }, { headers: this.auth(peer), responseType: 'text' }),
     );
     this.expectOk(peer, res);
     return JSON.parse(res.data as string) as Record<string, HeldVersion | null>;
@@ -155,7 +155,7 @@ export class PeerClient {
 
   private async getJson<T>(peer: PeerRef, path: string, query: object): Promise<T> {
     const res = await this.call(peer, () =>
-      this.http.get(this.url(peer, path, query as Record<string, unknown>), { headers: this.auth(), responseType: 'text' }),
+      this.http.get(this.url(peer, path, query as Record<string, unknown>), { headers: this.auth(peer), responseType: 'text' }),
     );
     this.expectOk(peer, res);
     return JSON.parse(res.data as string) as T;
@@ -192,8 +192,8 @@ export class PeerClient {
     return text;
   }
 
-  private auth(): Record<string, string> {
-    return { [CLUSTER_CREDENTIAL_HEADER]: this.options.credential() };
+  private auth(peer: PeerRef): Record<string, string> {
+    return { [SERVICE_ASSERTION_HEADER]: this.options.assertion(peer.name) };
   }
 
   private url(peer: PeerRef, path: string, query: Record<string, unknown>): string {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentConfig } from '../config/agent-config';
-import { ClusterCredential } from '../cluster-map/cluster-credential';
+import { AgentCredentials } from '../cluster-map/agent-credentials';
 import { ClusterMapModule } from '../cluster-map/cluster-map.module';
 import { PEER_CLIENT_OPTIONS, PeerClient, PeerClientOptions } from './peer-client';
 import { PeerHealth } from './peer-health';
@@ -14,11 +14,11 @@ const PEER_DOWN_MS = 5_000;
   providers: [
     {
       provide: PEER_CLIENT_OPTIONS,
-      useFactory: (config: AgentConfig, credential: ClusterCredential): PeerClientOptions => ({
-        credential: () => credential.value ?? '',
+      useFactory: (config: AgentConfig, credentials: AgentCredentials): PeerClientOptions => ({
+        assertion: (peer) => credentials.assertionFor(peer),
         timeoutMs: config.requestTimeoutMs,
       }),
-      inject: [AgentConfig, ClusterCredential],
+      inject: [AgentConfig, AgentCredentials],
     },
     PeerClient,
     { provide: PeerHealth, useValue: new PeerHealth(PEER_DOWN_MS) },

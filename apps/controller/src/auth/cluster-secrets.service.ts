@@ -4,7 +4,6 @@ import {
   Clock,
   endorseMapKey,
   generateEd25519KeyPair,
-  generateSecret,
   keyIdOf,
   type MapKeyLink,
   publicKeyPemOf,
@@ -32,14 +31,13 @@ interface StoredTokenKey {
  * - the map-signing key (Ed25519) and its endorsement chain: it signs every
  *   cluster map and the controller's service assertions; agents pin it;
  * - the user-token keys by key id (the current one signs, retired ones still
- *   verify until their tokens have expired);
- * - the legacy shared cluster credential, still accepted from agents that
- *   registered without a key of their own.
+ *   verify until their tokens have expired).
+ * There is no shared cluster credential any more: each agent has its own
+ * key (see ServiceIdentityService).
  * Rotations run under the ClusterLock and are followed by a new map.
  */
 @Injectable()
 export class ClusterSecretsService implements OnModuleInit {
-  private credential?: string;
   private tokenKeyList: StoredTokenKey[] = [];
   private currentToken?: { kid: string; privateKey: KeyObject; publicKeyPem: string };
   private chain: MapKeyLink[] = [];
@@ -52,14 +50,10 @@ export class ClusterSecretsService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.credential = await this.state.setIfAbsent('clusterCredential', generateSecret());
+    // A database from before per-agent keys still holds the shared credential: nothing accepts it, so it goes.
+    await this.state.delete('clusterCredential');
     await this.loadTokenKeys();
     await this.loadMapKeys();
-  }
-
-  /** @deprecated shared secret of agents that registered without their own key. */
-  get clusterCredential(): string {
-    return this.required(this.credential);
   }
 
   /** PEM of the key that signs new user tokens. */

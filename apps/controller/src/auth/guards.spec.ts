@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { ExecutionContext } from '@nestjs/common';
-import { CLUSTER_CREDENTIAL_HEADER, ForbiddenError, JOIN_TOKEN_HEADER, SERVICE_ASSERTION_HEADER, UnauthorizedError } from '@mcos/common';
+import { ForbiddenError, JOIN_TOKEN_HEADER, SERVICE_ASSERTION_HEADER, UnauthorizedError } from '@mcos/common';
 import type { HttpRequest } from '../common/http-request';
 import { asReal } from '../testing/in-memory-repositories';
 import { createTestCore, identityOf, join, TEST_JOIN_TOKEN, type TestCore } from '../testing/test-core';
@@ -56,7 +56,7 @@ describe('guards', () => {
   });
 
   describe('ServiceAssertionGuard', () => {
-    const sut = () => new ServiceAssertionGuard(core.identities, core.secrets);
+    const sut = () => new ServiceAssertionGuard(core.identities);
 
     it('names the agent whose assertion the request carries', async () => {
       await join(core, 'a');
@@ -73,7 +73,8 @@ describe('guards', () => {
       expect(() => sut().canActivate(contextFor({ [SERVICE_ASSERTION_HEADER]: identityOf('mallory').assertion(core.clock.now(), 'a') }).context)).toThrow(
         /invalid service assertion signature/,
       );
-      expect(() => sut().canActivate(contextFor({ [CLUSTER_CREDENTIAL_HEADER]: 'nope' }).context)).toThrow(UnauthorizedError);
+      // The old shared credential is accepted for nothing.
+      expect(() => sut().canActivate(contextFor({ 'x-mcos-cluster-credential': 'anything' }).context)).toThrow(UnauthorizedError);
       expect(() => sut().canActivate(contextFor({}).context)).toThrow(UnauthorizedError);
     });
   });

@@ -1,7 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import {
   checkTokenGeneration,
-  CLUSTER_CREDENTIAL_HEADER,
   extractBearerToken,
   ForbiddenError,
   JOIN_TOKEN_HEADER,
@@ -12,7 +11,6 @@ import {
 import type { HttpRequest } from '../common/http-request';
 import { ControllerConfig } from '../config/controller-config';
 import { UserRepository } from '../users/user.repository';
-import { ClusterSecretsService } from './cluster-secrets.service';
 import { ServiceIdentityService } from './service-identity.service';
 import { TokenService } from './token.service';
 
@@ -44,26 +42,19 @@ export class AdminGuard implements CanActivate {
 
 /**
  * Agent-facing routes: a service assertion addressed to the controller,
- * signed by the key the map carries for its issuer; the issuer's name is
- * kept on the request (`request.service`). Agents that registered before
- * they had keys still present the shared cluster credential (no name).
+ * signed by the key the map carries for its issuer (not REMOVED, not
+ * revoked); the issuer's name is kept on the request (`request.service`).
  */
 @Injectable()
 export class ServiceAssertionGuard implements CanActivate {
-  constructor(
-    private readonly identities: ServiceIdentityService,
-    private readonly secrets: ClusterSecretsService,
-  ) {}
+  constructor(private readonly identities: ServiceIdentityService) {}
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<HttpRequest>();
     const assertion = request.headers[SERVICE_ASSERTION_HEADER];
-    if (assertion !== undefined) {
-      request.service = this.identities.verify(assertion).iss;
-      return true;
-    }
-    if (secretsEqual(request.headers[CLUSTER_CREDENTIAL_HEADER], this.secrets.clusterCredential)) return true;
-    throw new UnauthorizedError(`Missing or invalid service assertion (${SERVICE_ASSERTION_HEADER})`);
+    if (assertion === undefined) throw new UnauthorizedError(`Missing service assertion (${SERVICE_ASSERTION_HEADER})`);
+    request.service = this.identities.verify(assertion).iss;
+    return true;
   }
 }
 

@@ -2,13 +2,11 @@ import { Injectable } from '@nestjs/common';
 import {
   type AgentHealth,
   type BackgroundProgress,
-  CLUSTER_CREDENTIAL_HEADER,
   type ClusterMap,
   type PushClusterMapResponse,
   SERVICE_ASSERTION_HEADER,
   UnavailableError,
 } from '@mcos/common';
-import { ClusterSecretsService } from '../auth/cluster-secrets.service';
 import { ServiceIdentityService } from '../auth/service-identity.service';
 import { ControllerConfig } from '../config/controller-config';
 
@@ -30,7 +28,6 @@ export interface AgentTarget {
 @Injectable()
 export class AgentClient {
   constructor(
-    private readonly secrets: ClusterSecretsService,
     private readonly identities: ServiceIdentityService,
     private readonly config: ControllerConfig,
   ) {}
@@ -62,8 +59,6 @@ export class AgentClient {
         headers: {
           ...(init.headers as Record<string, string> | undefined),
           [SERVICE_ASSERTION_HEADER]: this.identities.assertionFor(target.name),
-          // Only agents that registered before they had keys still check it.
-          [CLUSTER_CREDENTIAL_HEADER]: this.secrets.clusterCredential,
         },
         signal: AbortSignal.timeout(timeoutMs),
       });

@@ -33,6 +33,10 @@ export class StateRepository {
     return (await this.get(key)) as string;
   }
 
+  async delete(key: StateKey): Promise<void> {
+    await this.rows.delete({ key });
+  }
+
   async ping(): Promise<void> {
     await this.rows.query('SELECT 1');
   }

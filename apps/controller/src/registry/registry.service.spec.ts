@@ -17,7 +17,7 @@ describe('RegistryService', () => {
         { name: 'a', url: 'http://a.test', region: 'r1', backend: 's3', capacityTotalBytes: 10 * 1024 ** 3, writeMBps: 50, publicKey: identity.publicKey },
         { assertion: identity.assertion(core.clock.now()) },
       );
-      expect(response.clusterCredential).toBeUndefined();
+      expect(response).not.toHaveProperty('clusterCredential');
       expect(response.clusterMap.version).toBe(before + 1);
       expect(response.clusterMap.services).toEqual([
         { name: 'a', url: 'http://a.test', region: 'r1', weight: 10, status: 'ACTIVE', backend: 's3', publicKey: identity.publicKey },
@@ -40,7 +40,7 @@ describe('RegistryService', () => {
       expect(await core.repos.services.findByName('a')).toBeUndefined();
     });
 
-    it('refuses a taken name to another identity, and the legacy credential for a keyed service', async () => {
+    it('refuses a taken name to another identity, and a registration without a key', async () => {
       await join(core, 'a');
       const mallory = identityOf('mallory');
       await expect(
@@ -49,9 +49,7 @@ describe('RegistryService', () => {
           { assertion: mallory.assertion(core.clock.now(), 'a') },
         ),
       ).rejects.toThrow(/belongs to another identity key/);
-      await expect(
-        core.registry.register({ name: 'a', url: 'http://evil.test', region: 'r', backend: 'fs' }, { credential: core.secrets.clusterCredential }),
-      ).rejects.toThrow(ConflictError);
+      await expect(core.registry.register({ name: 'a', url: 'http://evil.test', region: 'r', backend: 'fs' }, {})).rejects.toThrow(BadRequestError);
       expect((await core.registry.get('a')).url).toBe('http://a.test');
     });
 

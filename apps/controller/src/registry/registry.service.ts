@@ -12,10 +12,8 @@ import {
   BadRequestError,
   type RegisterServiceRequest,
   type RegisterServiceResponse,
-  secretsEqual,
   type ServiceStatus,
 } from '@mcos/common';
-import { ClusterSecretsService } from '../auth/cluster-secrets.service';
 import { ServiceIdentityService } from '../auth/service-identity.service';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
 import { ClusterLock } from '../common/cluster-lock';
@@ -100,7 +98,6 @@ export class RegistryService {
     private readonly health: HealthStore,
     private readonly rings: RingsService,
     private readonly clusterMap: ClusterMapService,
-    private readonly secrets: ClusterSecretsService,
     private readonly identities: ServiceIdentityService,
   ) {}
 
@@ -111,30 +108,19 @@ export class RegistryService {
    * with, so nobody can take over a name they do not own, and a REMOVED
    * service cannot come back until an admin re-admits it.
    *
-   * @throws BadRequestError the public key is not an Ed25519 key.
+   * @throws BadRequestError the public key is missing or not an Ed25519 key.
    * @throws UnauthorizedError no valid proof of possession.
    * @throws ForbiddenError the service was REMOVED or revoked and not re-admitted.
    * @throws ConflictError the name belongs to another identity.
    */
-  register(request: RegisterServiceRequest, proof: { assertion?: unknown; credential?: string }): Promise<RegisterServiceResponse> {
+  register(request: RegisterServiceRequest, proof: { assertion?: unknown }): Promise<RegisterServiceResponse> {
     return this.lock.run(async () => {
       const all = await this.repo.findAll();
       const existing = all.find((s) => s.name === request.name);
-      const legacy = request.publicKey === undefined;
-      if (legacy) {
-        // Agents from before per-agent keys: the shared credential guards a known name.
-        if (existing && (existing.publicKey !== undefined || !secretsEqual(proof.credential, this.secrets.clusterCredential))) {
-          throw new ConflictError(`Service name ${request.name} is taken; re-registering it requires its identity key`);
-        }
-      } else {
-        const key = parseEd25519PublicKey(request.publicKey);
-        if (!key) throw new BadRequestError('publicKey must be the PEM (SPKI) of an Ed25519 public key');
-        this.identities.verifyProofOfPossession(proof.assertion, request.name, key);
-        if (existing) this.checkMayReturn(existing, keyIdOf(key));
-      }
-      if (legacy && existing && existing.status === 'REMOVED' && existing.readmittedAt === undefined) {
-        throw new ForbiddenError(`Service ${request.name} was removed; an admin must re-admit it (POST /v1/services/${request.name}/readmit)`);
-      }
+      const key = parseEd25519PublicKey(request.publicKey);
+      if (!key) throw new BadRequestError('publicKey must be the PEM (SPKI) of an Ed25519 public key');
+      this.identities.verifyProofOfPossession(proof.assertion, request.name, key);
+      if (existing) this.checkMayReturn(existing, keyIdOf(key));
       const now = this.clock.now();
       const weight = weightFor(request, existing, all.filter((s) => s.name !== request.name));
       const service: RegisteredService = {
@@ -159,7 +145,7 @@ export class RegistryService {
       await this.rings.afterMembershipChange();
       const what = existing ? (existing.status === 'REMOVED' ? 'rejoined' : 're-registered') : 'joined';
       const map = await this.clusterMap.publish(`service ${service.name} ${what} (${service.url})`, service.name);
-      return legacy ? { clusterCredential: this.secrets.clusterCredential, clusterMap: map } : { clusterMap: map };
+      return { clusterMap: map };
     });
   }
 
@@ -212,13 +198,13 @@ export class RegistryService {
   /**
    * A clean shutdown: the service becomes SHUTOFF but keeps its place in the rings.
    *
-   * @param caller the agent whose assertion came with the request (undefined: legacy credential).
+   * @param caller the agent whose assertion came with the request.
    * @throws ForbiddenError an agent tried to shut off another one.
    */
   deregister(name: string, caller?: string): Promise<void> {
     return this.lock.run(async () => {
       const service = await this.required(name);
-      if (service.publicKey !== undefined ? caller !== name : caller !== undefined && caller !== name) {
+      if (caller !== name) {
         throw new ForbiddenError(`An agent may only deregister itself (${caller ?? 'unnamed'} asked for ${name})`);
       }
       if (service.status === 'SHUTOFF' || service.status === 'REMOVED') return;

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CLUSTER_CREDENTIAL_HEADER, type RegisterServiceResponse, SERVICE_ASSERTION_HEADER } from '@mcos/common';
+import { type RegisterServiceResponse, SERVICE_ASSERTION_HEADER } from '@mcos/common';
 import { AdminOnly, AgentOnly, JoinTokenRequired } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/api-errors.decorator';
 import type { HttpRequest } from '../common/http-request';
@@ -23,16 +23,14 @@ export class ServicesController {
       'A known name may re-register (restart, new URL) only with the key it first registered with (409 otherwise); ' +
       'a REMOVED or revoked service gets 403 until an admin re-admits it.',
   })
-  @ApiHeader({ name: SERVICE_ASSERTION_HEADER, required: false, description: 'Assertion by the key in the body (issuer = name, audience = "@controller")' })
-  @ApiHeader({ name: CLUSTER_CREDENTIAL_HEADER, required: false, description: 'Deprecated: only for agents without a key of their own' })
+  @ApiHeader({ name: SERVICE_ASSERTION_HEADER, required: true, description: 'Assertion by the key in the body (issuer = name, audience = "@controller")' })
   @ApiOkResponse({ type: RegisterAgentResponseDto })
   @ApiErrors(400, 403, 409)
   register(
     @Body() body: RegisterAgentDto,
     @Headers(SERVICE_ASSERTION_HEADER) assertion: string | undefined,
-    @Headers(CLUSTER_CREDENTIAL_HEADER) credential: string | undefined,
   ): Promise<RegisterServiceResponse> {
-    return this.registry.register(body, { assertion, credential });
+    return this.registry.register(body, { assertion });
   }
 
   @Post(':name/deregister')

@@ -91,6 +91,10 @@ export class InMemoryStateRepository implements PublicOf<StateRepository> {
     return this.values.get(key) as string;
   }
 
+  async delete(key: StateKey): Promise<void> {
+    this.values.delete(key);
+  }
+
   async ping(): Promise<void> {}
 }
 

@@ -21,8 +21,6 @@
 import type { BackendKind, ClusterMap } from './cluster-map.types';
 
 export const JOIN_TOKEN_HEADER = 'x-mcos-join-token';
-/** @deprecated the shared cluster credential; accepted only from agents that registered without a key. */
-export const CLUSTER_CREDENTIAL_HEADER = 'x-mcos-cluster-credential';
 /** A service assertion (see signAssertion). */
 export const SERVICE_ASSERTION_HEADER = 'x-mcos-assertion';
 /** The user's address, on a login an agent forwards; trusted only with a valid agent assertion. */
@@ -48,14 +46,13 @@ export interface RegisterServiceRequest extends CloudFacts {
   /**
    * PEM (SPKI) of the agent's own Ed25519 identity key. The registration's
    * assertion must be signed by it; a known name keeps the key it first
-   * registered with until an admin re-admits it.
+   * registered with until an admin re-admits it. Required by the controller
+   * (optional here only for DTOs that predate it).
    */
   publicKey?: string;
 }
 
 export interface RegisterServiceResponse {
-  /** @deprecated only for an agent that registered without a public key. */
-  clusterCredential?: string;
   /** The current map, signed: the agent pins its last mapKeys link. */
   clusterMap: ClusterMap;
 }
