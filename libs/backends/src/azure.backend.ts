@@ -31,6 +31,7 @@ import {
   keyPrefix,
   normalizeListOptions,
   resolveRange,
+  unlessMissing,
   type NormalizedMeta,
 } from './backend-rules';
 import { type BodyReader, sliceStream } from './body-reader';
@@ -399,13 +400,7 @@ export class AzureBackend extends ObjectBackend {
   }
 
   private async exists(key: string, blob: BlockBlobClient): Promise<boolean> {
-    try {
-      await this.call(key, () => blob.getProperties());
-      return true;
-    } catch (err) {
-      if (err instanceof ObjectNotFoundError) return false;
-      throw err;
-    }
+    return (await unlessMissing(this.call(key, () => blob.getProperties()))) !== undefined;
   }
 
   /** Runs one SDK call, mapping its failure onto the backend errors. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { InvalidKeyError, InvalidMetadataError, InvalidRangeError } from './backend.errors';
-import { assertValidKey, assertValidRange, compareKeys, keyPrefix, normalizeListOptions, normalizeMeta, resolveRange } from './backend-rules';
+import { BackendUnavailableError, InvalidKeyError, InvalidMetadataError, InvalidRangeError, ObjectNotFoundError } from './backend.errors';
+import { assertValidKey, assertValidRange, compareKeys, keyPrefix, normalizeListOptions, normalizeMeta, resolveRange, unlessMissing } from './backend-rules';
 
 describe('compareKeys', () => {
   const alphabet = ['a', 'B', '/', ' ', '~', '\u007e', 'é', '\u0800', '\uE000', '\uFF21', '\uFFFD', '😀', '\u{10FFFF}', '\u{1F600}'];
@@ -44,6 +44,14 @@ describe('keyPrefix', () => {
     expect(keyPrefix('.mcos-x/').maxKeyBytes).toBe(1016);
     expect(() => keyPrefix('a\u0000/')).toThrow(InvalidKeyError);
     expect(() => keyPrefix('p'.repeat(1024))).toThrow(InvalidKeyError);
+  });
+});
+
+describe('unlessMissing', () => {
+  it('turns only ObjectNotFoundError into undefined', async () => {
+    await expect(unlessMissing(Promise.resolve(7))).resolves.toBe(7);
+    await expect(unlessMissing(Promise.reject(new ObjectNotFoundError('k')))).resolves.toBeUndefined();
+    await expect(unlessMissing(Promise.reject(new BackendUnavailableError('down')))).rejects.toBeInstanceOf(BackendUnavailableError);
   });
 });
 

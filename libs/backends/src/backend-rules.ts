@@ -1,4 +1,4 @@
-import { InvalidKeyError, InvalidMetadataError, InvalidRangeError } from './backend.errors';
+import { InvalidKeyError, InvalidMetadataError, InvalidRangeError, ObjectNotFoundError } from './backend.errors';
 import type { ByteRange, ListOptions, ObjectMeta } from './object-backend';
 
 // The rules every driver applies identically, so a key or a metadata map
@@ -49,6 +49,16 @@ export function keyPrefix(prefix: string | undefined): { prefix: string; maxKeyB
   const checked = prefix ?? '';
   if (checked !== '') assertValidKey(checked, MAX_KEY_BYTES - 1, true);
   return { prefix: checked, maxKeyBytes: MAX_KEY_BYTES - Buffer.byteLength(checked, 'utf8') };
+}
+
+/** What `pending` resolves to, or undefined when the object is missing (ObjectNotFoundError); other failures pass through. */
+export async function unlessMissing<T>(pending: Promise<T>): Promise<T | undefined> {
+  try {
+    return await pending;
+  } catch (err) {
+    if (err instanceof ObjectNotFoundError) return undefined;
+    throw err;
+  }
 }
 
 /** Metadata after validation: every field present, maps copied. */

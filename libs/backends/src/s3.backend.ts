@@ -39,6 +39,7 @@ import {
   keyPrefix,
   normalizeListOptions,
   resolveRange,
+  unlessMissing,
   type NormalizedMeta,
 } from './backend-rules';
 import { type BodyReader, sliceStream } from './body-reader';
@@ -253,14 +254,8 @@ export class S3Backend extends ObjectBackend {
 
     const truncated = keys.length > limit;
     const page = keys.slice(0, limit);
-    const infos = await mapLimited(page, HEAD_CONCURRENCY, async (key) => {
-      try {
-        return await this.stat(key);
-      } catch (err) {
-        if (!(err instanceof ObjectNotFoundError)) throw err;
-        return undefined; // deleted since the listing: skip
-      }
-    });
+    // undefined: deleted since the listing (skipped)
+    const infos = await mapLimited(page, HEAD_CONCURRENCY, (key) => unlessMissing(this.stat(key)));
     const items = infos.filter((i): i is StoredObjectInfo => i !== undefined);
     return truncated ? { items, truncated, nextMarker: page[page.length - 1] } : { items, truncated };
   }
@@ -463,13 +458,7 @@ export class S3Backend extends ObjectBackend {
   }
 
   private async exists(s3Key: string, key: string): Promise<boolean> {
-    try {
-      await this.call(key, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: s3Key })));
-      return true;
-    } catch (err) {
-      if (err instanceof ObjectNotFoundError) return false;
-      throw err;
-    }
+    return (await unlessMissing(this.call(key, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: s3Key }))))) !== undefined;
   }
 
   /**
