@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import type { ClusterMap } from '@mcos/common';
 import { DataSource } from 'typeorm';
 import { ENTITIES, MIGRATIONS } from '../apps/controller/src/database/database.module';
