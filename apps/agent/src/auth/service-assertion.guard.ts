@@ -1,10 +1,19 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { AssertionVerifier, Clock, CONTROLLER_ISSUER, SERVICE_ASSERTION_HEADER, UnauthorizedError, UnavailableError } from '@mcos/common';
+import {
+  AssertionVerifier,
+  Clock,
+  CONTROLLER_ISSUER,
+  SERVICE_ASSERTION_HEADER,
+  UnauthorizedError,
+  UnavailableError,
+  verifyAssertion,
+} from '@mcos/common';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
 import { AgentIdentity } from '../config/agent-identity';
 
 interface AssertedRequest {
   headers: Record<string, string | string[] | undefined>;
+  body?: unknown;
   /** Who sent the request (the assertion's issuer). */
   caller?: string;
 }
@@ -21,10 +30,28 @@ export class AssertionCheck {
 
   constructor(
     private readonly map: ClusterMapService,
-    identity: AgentIdentity,
-    clock: Clock,
+    private readonly identity: AgentIdentity,
+    private readonly clock: Clock,
   ) {
     this.verifier = new AssertionVerifier(() => identity.name, (issuer) => map.issuerKey(issuer), clock);
+  }
+
+  /**
+   * The controller's map push right after it rotated its key: the assertion
+   * is signed by the new key, which this agent learns from the pushed map
+   * itself (endorsed from the pinned key). Verifies the assertion with the
+   * key that signed the body; false when that does not hold.
+   */
+  controllerProvedByBody(request: AssertedRequest): boolean {
+    const key = this.map.signingKeyOf(request.body);
+    if (!key) return false;
+    try {
+      const claims = verifyAssertion(request.headers[SERVICE_ASSERTION_HEADER], this.identity.name, (issuer) => (issuer === CONTROLLER_ISSUER ? key : undefined), this.clock.now());
+      request.caller = claims.iss;
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** @throws UnavailableError before the first join; UnauthorizedError for a missing or bad assertion. */
@@ -37,13 +64,24 @@ export class AssertionCheck {
   }
 }
 
-/** The controller-facing door: the controller's assertion only. */
+/**
+ * The controller-facing door: the controller's assertion only, verified with
+ * the pinned controller key (or, for a map push right after a rotation, the
+ * new key the pushed map proves).
+ */
 @Injectable()
 export class ControllerOnlyGuard implements CanActivate {
   constructor(private readonly check: AssertionCheck) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const caller = this.check.caller(context.switchToHttp().getRequest<AssertedRequest>());
+    const request = context.switchToHttp().getRequest<AssertedRequest>();
+    let caller: string;
+    try {
+      caller = this.check.caller(request);
+    } catch (error) {
+      if (error instanceof UnauthorizedError && this.check.controllerProvedByBody(request)) return true;
+      throw error;
+    }
     if (caller !== CONTROLLER_ISSUER) throw new UnauthorizedError('only the controller may call this');
     return true;
   }

@@ -127,6 +127,21 @@ export class ClusterMapService {
     return this.keys.get(service.publicKey);
   }
 
+  /**
+   * The controller key that signed `map`, when the map verifies from the
+   * pinned key (nothing is taken or pinned here). Lets the controller's
+   * first push after a key rotation, whose assertion is signed by the new
+   * key, prove that key with the map it carries.
+   */
+  signingKeyOf(map: unknown): KeyObject | undefined {
+    if (!this.pinned || typeof map !== 'object' || map === null) return undefined;
+    try {
+      return this.keys.get(verifyClusterMap(map as ClusterMap, this.pinned, this.version).publicKey);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Verifies against the pin and moves the pin along a rotation. */
   private async verified(map: ClusterMap, held: number): Promise<PinnedMapKey> {
     const next = verifyClusterMap(map, this.pinned, held);
