@@ -1,5 +1,6 @@
 import type { S3Request } from '../s3-request';
 import { S3Error } from '../xml/s3-error';
+import { parseHttpDate } from '../request/http-date';
 import { parseQuery, type QueryParam } from './canonical-request';
 
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -94,11 +95,9 @@ function parseSignature(kind: 'header' | 'presigned', value: string): string {
   return value.toLowerCase();
 }
 
-/** RFC 1123 `Date` header, the fall-back when a header-signed request has no x-amz-date. */
+/** The `Date` header (an HTTP date), the fall-back when a header-signed request has no x-amz-date. */
 function dateHeaderMs(value: string): number | undefined {
-  if (value.length > 64) return undefined;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
+  return parseHttpDate(value)?.getTime();
 }
 
 function parseHeaderAuth(req: S3Request, value: string, params: QueryParam[]): ParsedSigV4 {
@@ -158,7 +157,7 @@ function parsePresigned(params: QueryParam[]): ParsedSigV4 {
     throw malformed('presigned', `Invalid credential date '${credential.date}': it is not the date of X-Amz-Date.`);
   }
   const expiresRaw = get('X-Amz-Expires');
-  if (!/^\d{1,7}$/.test(expiresRaw)) throw malformed('presigned', 'X-Amz-Expires should be a number of seconds.');
+  if (!/^\d{1,7}$/.test(expiresRaw) || Number(expiresRaw) < 1) throw malformed('presigned', 'X-Amz-Expires should be a positive number of seconds.');
   const expiresSeconds = Number(expiresRaw);
   if (expiresSeconds > MAX_PRESIGNED_EXPIRES_SECONDS) {
     throw malformed('presigned', `X-Amz-Expires must be less than a week (in seconds) that is ${MAX_PRESIGNED_EXPIRES_SECONDS}.`);

@@ -299,6 +299,7 @@ describe('SigV4Verifier refusals', () => {
     const auth = 'AWS4-HMAC-SHA256 Credential=AKID/20130524/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=' + 'a'.repeat(64);
     expect(await codeOf({ host: 'h', 'x-amz-content-sha256': EMPTY, authorization: auth })).toBe('AccessDenied');
     expect(await codeOf({ ...base, 'x-amz-date': '20131324T000000Z', authorization: auth })).toBe('AccessDenied');
+    expect(await codeOf({ host: 'h', 'x-amz-content-sha256': EMPTY, date: '2013-05-24', authorization: auth })).toBe('AccessDenied');
   });
 
   it('refuses presigned URLs with missing or bad parameters', async () => {
@@ -317,7 +318,7 @@ describe('SigV4Verifier refusals', () => {
       if (name === 'X-Amz-Algorithm') continue; // without it the URL is simply anonymous
       expect(await codeOf({ host: 'h' }, q(rest))).toBe('AuthorizationQueryParametersError');
     }
-    for (const [k, v] of [['X-Amz-Algorithm', 'AWS4-HMAC-SHA1'], ['X-Amz-Expires', '-1'], ['X-Amz-Expires', 'soon'], ['X-Amz-Date', '2013-05-24'], ['X-Amz-Signature', 'zz']]) {
+    for (const [k, v] of [['X-Amz-Algorithm', 'AWS4-HMAC-SHA1'], ['X-Amz-Expires', '-1'], ['X-Amz-Expires', '0'], ['X-Amz-Expires', 'soon'], ['X-Amz-Date', '2013-05-24'], ['X-Amz-Signature', 'zz']]) {
       expect(await codeOf({ host: 'h' }, q({ ...ok, [k]: v }))).toBe('AuthorizationQueryParametersError');
     }
     expect(await codeOf({ host: 'h' }, q(ok) + '&X-Amz-Date=20130524T000000Z')).toBe('AuthorizationQueryParametersError');
