@@ -8,12 +8,11 @@ import 'reflect-metadata';
 import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, isExampleSecret, loadConfig } from '@mcos/common';
 import { AgentConfig } from '../apps/agent/src/config/agent-config';
 import { ControllerConfig } from '../apps/controller/src/config/controller-config';
-import { freePort, makeTempDir, removeTempDir, REPO_ROOT, waitFor } from './support';
+import { alive, cleanEnv, freePort, makeTempDir, portsFree, removeTempDir, REPO_ROOT, waitFor } from './support';
 
 jest.setTimeout(180_000);
 
@@ -34,33 +33,8 @@ interface Ran {
   stderr: string;
 }
 
-/** Environment of what this test starts: nothing MCOS* from outside. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MCOS') && key !== 'XDG_CONFIG_HOME'));
-  return { ...env, ...extra };
-}
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-async function portsFree(first: number, count: number): Promise<boolean> {
-  if (first + count > 65535) return false;
-  for (let port = first; port < first + count; port++) {
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (!free) return false;
-  }
-  return true;
-}
 
 describe('papercuts: a launched cluster', () => {
   let dir: string;

@@ -9,9 +9,8 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { freePort, makeTempDir, removeTempDir, REPO_ROOT, waitFor } from './support';
+import { alive, cleanEnv, freePort, makeTempDir, portsFree, removeTempDir, REPO_ROOT, waitFor } from './support';
 
 jest.setTimeout(150_000);
 
@@ -40,11 +39,6 @@ interface Ran {
   stderr: string;
 }
 
-/** Environment of the processes this test starts: nothing MCOS* from outside, the CLI's config in a temp dir. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MCOS') && key !== 'XDG_CONFIG_HOME'));
-  return { ...env, ...extra };
-}
 
 /**
  * The launcher (node scripts/start.js) as a child: stdout and stderr kept
@@ -164,14 +158,6 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const md5Of = (file: string) => createHash('md5').update(readFileSync(file)).digest('hex');
 
@@ -338,15 +324,3 @@ describe('Quick start (npm start + mcos, as the README shows)', () => {
   });
 });
 
-async function portsFree(first: number, count: number): Promise<boolean> {
-  if (first + count > 65535) return false;
-  for (let port = first; port < first + count; port++) {
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (!free) return false;
-  }
-  return true;
-}

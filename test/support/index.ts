@@ -1,5 +1,6 @@
 export * from './agent-double';
 export * from './controller';
+export * from './env';
 export * from './http';
 export * from './paths';
 export * from './ports';
