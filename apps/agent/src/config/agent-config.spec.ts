@@ -60,3 +60,11 @@ describe('AgentConfig backend settings', () => {
     expect(problems({ MCOS__BACKEND__TYPE: 'tape' })).toEqual([expect.stringMatching(/^backend.type must be one of/)]);
   });
 });
+
+describe('AgentConfig secrets', () => {
+  it('refuses the example join token outside dev mode', () => {
+    expect(problems({ MCOS__JOIN_TOKEN: 'change-me-join-token' })).toEqual([expect.stringMatching(/^joinToken holds a published example value/)]);
+    expect(load({ MCOS__JOIN_TOKEN: 'change-me-join-token', MCOS__DEV_MODE: 'true' }).devMode).toBe(true);
+    expect(problems({})).toEqual([]);
+  });
+});

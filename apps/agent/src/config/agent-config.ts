@@ -16,7 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import type { BackendConfig, BackendKind } from '@mcos/backends';
-import { IsIdentifier, LOG_LEVEL_NAMES, type LogLevelName } from '@mcos/common';
+import { IsIdentifier, IsNotExampleSecret, LOG_LEVEL_NAMES, type LogLevelName } from '@mcos/common';
 
 /**
  * The agent's backend. `type` picks the driver; each driver reads only its
@@ -276,11 +276,17 @@ export class AgentConfig {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   controllerUrl!: string;
 
+  /** Refused when it is a published example value (`change-me-...`) unless devMode. */
   @IsString()
   @MinLength(8)
+  @IsNotExampleSecret()
   joinToken!: string;
 
-  /** Persisted cluster map, credential, index. */
+  /** A throwaway local cluster: allows the published example secrets. Never in production (MCOS__DEV_MODE=true). */
+  @IsBoolean()
+  devMode = false;
+
+  /** Persisted cluster map, pinned controller key, identity key (0600, in a 0700 dir), index. */
   @IsString()
   @MinLength(1)
   dataDir = './data/agent';
