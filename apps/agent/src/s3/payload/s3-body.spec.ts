@@ -335,6 +335,25 @@ describe('decodeBody: every payload mode, signed by the reference signer', () =>
     expect((await errorOf(readSmallBody(decodeBody(r, await sut.verify(r)).body, 1000))).code).toBe('XAmzContentSHA256Mismatch');
   });
 
+  it('random payload headers and bodies only ever yield an S3Error (or a body)', async () => {
+    const v: VerifiedRequest = { accessKeyId: 'a', owner: 'o', kind: 'header', payloadHash: '', signing: docSigning() };
+    const modes = fc.constantFrom('UNSIGNED-PAYLOAD', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER', 'e'.repeat(64), 'junk', '');
+    const headerNames = fc.constantFrom('x-amz-checksum-crc32', 'x-amz-checksum-sha256', 'x-amz-checksum-crc64nvme', 'x-amz-trailer', 'x-amz-decoded-content-length', 'content-length', 'content-md5', 'x-amz-sdk-checksum-algorithm');
+    const values = fc.oneof(fc.constantFrom('AAAAAA==', 'x-amz-checksum-crc32', 'x-amz-checksum-sha1, x-amz-checksum-crc32', '5', '-1', 'CRC32', '1B2M2Y8AsgTpgAmY7PhCfg=='), fc.string({ maxLength: 20 }));
+    await fc.assert(
+      fc.asyncProperty(modes, fc.dictionary(headerNames, values, { maxKeys: 4 }), fc.uint8Array({ maxLength: 200 }), async (mode, headers, body) => {
+        const r: S3Request = { method: 'PUT', path: '/b/k', query: '', headers, body: Readable.from(body.length ? [Buffer.from(body)] : []) };
+        try {
+          await collect(decodeBody(r, { ...v, payloadHash: mode }, { maxSize: 100 }).body);
+          return true;
+        } catch (e) {
+          return e instanceof S3Error;
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('sha256Verifier passes matching bytes', async () => {
     const hex = createHash('sha256').update(payload).digest('hex');
     expect((await collect(Readable.from(slices(payload, 777)).pipe(sha256Verifier(hex)))).equals(payload)).toBe(true);
