@@ -40,6 +40,8 @@ export interface PutObjectInput extends ObjectAddress {
   contentLength?: number;
   contentType?: string;
   userMetadata: Record<string, string>;
+  /** Representation headers kept with the version (S3's Content-Encoding, Content-Disposition, Cache-Control, Expires). */
+  objectHeaders?: Record<string, string>;
   /** `*`: create only, fail when a live version exists. */
   ifNoneMatch?: '*';
 }
@@ -107,6 +109,7 @@ export class ObjectsService {
       size: input.contentLength,
       contentType: input.contentType,
       userMeta: input.userMetadata,
+      ...(input.objectHeaders && Object.keys(input.objectHeaders).length > 0 ? { objectHeaders: input.objectHeaders } : {}),
     };
     const result = await this.store.write(key, version, input.body, placement.write);
     const durable = new Set(result.outcomes.filter((o) => o.ok).map((o) => o.service));

@@ -22,6 +22,8 @@ export const PEER_HEADERS = {
   /** JSON object of user metadata (values may be any unicode). */
   userMeta: 'x-mcos-user-meta',
   applied: 'x-mcos-applied',
+  /** JSON object of the version's objectHeaders (Content-Encoding …), absent when none. */
+  objectHeaders: 'x-mcos-object-headers',
 } as const;
 
 export type HeaderBag = Record<string, string | string[] | undefined>;
@@ -37,6 +39,7 @@ export function versionToHeaders(v: ReplicaVersion): Record<string, string> {
     [PEER_HEADERS.userMeta]: encodeURIComponent(JSON.stringify(v.userMeta)),
   };
   if (v.contentType) h['content-type'] = v.contentType;
+  if (v.objectHeaders && Object.keys(v.objectHeaders).length > 0) h[PEER_HEADERS.objectHeaders] = encodeURIComponent(JSON.stringify(v.objectHeaders));
   return h;
 }
 
@@ -58,6 +61,15 @@ export function versionFromHeaders(h: HeaderBag): ReplicaVersion {
   const userMeta = JSON.parse(decodeURIComponent(get(PEER_HEADERS.userMeta))) as unknown;
   if (typeof userMeta !== 'object' || userMeta === null || Array.isArray(userMeta)) throw new Error(`bad header ${PEER_HEADERS.userMeta}`);
   const ct = h['content-type'];
+  const rawHeaders = h[PEER_HEADERS.objectHeaders];
+  let objectHeaders: Record<string, string> | undefined;
+  if (typeof rawHeaders === 'string') {
+    const parsed = JSON.parse(decodeURIComponent(rawHeaders)) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((x) => typeof x !== 'string')) {
+      throw new Error(`bad header ${PEER_HEADERS.objectHeaders}`);
+    }
+    objectHeaders = parsed as Record<string, string>;
+  }
   return {
     timestamp: get(PEER_HEADERS.timestamp),
     deleted: get(PEER_HEADERS.deleted) === '1',
@@ -66,5 +78,6 @@ export function versionFromHeaders(h: HeaderBag): ReplicaVersion {
     size,
     contentType: typeof ct === 'string' ? ct : undefined,
     userMeta: userMeta as Record<string, string>,
+    ...(objectHeaders ? { objectHeaders } : {}),
   };
 }

@@ -16,6 +16,12 @@ export interface ReplicaVersion {
   etag: string;
   contentType?: string;
   userMeta: Record<string, string>;
+  /**
+   * Representation headers kept with the version and sent back on reads
+   * (lower-case names: content-encoding, content-disposition, cache-control,
+   * expires), as S3 keeps them. Absent or empty when the writer set none.
+   */
+  objectHeaders?: Record<string, string>;
 }
 
 /** What a write of one replica did. */
