@@ -68,3 +68,20 @@ describe('AgentConfig secrets', () => {
     expect(problems({})).toEqual([]);
   });
 });
+
+describe('AgentConfig s3 door', () => {
+  it('is off when absent', () => {
+    expect(load({}).s3).toBeUndefined();
+  });
+
+  it('takes host, port and domain; host defaults to loopback', () => {
+    expect(load({ MCOS__S3__PORT: '9000' }).s3).toMatchObject({ host: '127.0.0.1', port: 9000 });
+    expect(load({ MCOS__S3__HOST: '0.0.0.0', MCOS__S3__PORT: '9000', MCOS__S3__DOMAIN: 's3.example.com' }).s3).toMatchObject({ host: '0.0.0.0', port: 9000, domain: 's3.example.com' });
+  });
+
+  it('refuses a missing or bad port and a bad domain', () => {
+    expect(problems({ MCOS__S3__HOST: '127.0.0.1' }).join('\n')).toMatch(/s3\.port/);
+    expect(problems({ MCOS__S3__PORT: '70000' }).join('\n')).toMatch(/s3\.port/);
+    expect(problems({ MCOS__S3__PORT: '9000', MCOS__S3__DOMAIN: 'not a domain' }).join('\n')).toMatch(/s3\.domain/);
+  });
+});

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsFQDN,
   IsIn,
   IsInt,
   IsNumber,
@@ -245,6 +246,29 @@ export class AuditSettings {
   bytesPerSecond = 20 * 1024 ** 2;
 }
 
+/**
+ * The S3 door: a second listener serving the S3 API over the same store.
+ * Off when the `s3` section is absent.
+ */
+export class S3Settings {
+  @IsString()
+  @MinLength(1)
+  host = '127.0.0.1';
+
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  port!: number;
+
+  /**
+   * Virtual-hosted style: requests whose Host is `<bucket>.<domain>` address
+   * that bucket. Absent: path style only (`/bucket/key`, always served).
+   */
+  @IsOptional()
+  @IsFQDN({ require_tld: false })
+  domain?: string;
+}
+
 /** The agent's whole configuration (config/agent*.yaml + MCOS__* overrides). */
 export class AgentConfig {
   /** Unique service name: also the ring's service id. */
@@ -336,6 +360,13 @@ export class AgentConfig {
 
   @IsIn(LOG_LEVEL_NAMES)
   logLevel: LogLevelName = 'info';
+
+  /** The S3 door (see S3Settings); absent means no S3 listener. */
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => S3Settings)
+  s3?: S3Settings;
 
   get url(): string {
     return this.publicUrl ?? `http://${this.host}:${this.port}`;
