@@ -7,3 +7,5 @@ export * from './logging';
 export * from './names';
 export * from './time';
 export * from './security';
+export * from './http';
+export * from './access-keys';

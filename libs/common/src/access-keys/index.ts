@@ -1,0 +1,2 @@
+export * from './access-keys.types';
+export * from './access-key-sealing';
