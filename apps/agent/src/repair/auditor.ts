@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ObjectBackend } from '@mcos/backends';
@@ -20,6 +20,12 @@ export interface AuditorSettings {
   /** Read rate of the auditor. */
   bytesPerSecond: number;
 }
+
+/** DI token of the AuditorPacer; not provided in the agent (a RateLimiter on the wall clock is used). */
+export const AUDITOR_PACER = Symbol('AuditorPacer');
+
+/** Makes the rate limiter of one pass (tests give one on a manual clock, to count what a pass reads without waiting). */
+export type AuditorPacer = (bytesPerSecond: number) => Pick<RateLimiter, 'take'>;
 
 /** Where a corrupt replica's bytes are kept for inspection; never listed or indexed. */
 export const QUARANTINE_PREFIX = 'q/';
@@ -54,13 +60,14 @@ export class Auditor {
     private readonly placements: PlacementService,
     private readonly progress: BackgroundProgressTracker,
     @Inject(AUDITOR_SETTINGS) private readonly settings: AuditorSettings,
+    @Optional() @Inject(AUDITOR_PACER) private readonly pacer: AuditorPacer = (bytesPerSecond) => new RateLimiter(bytesPerSecond),
   ) {
     this.self = identity.name;
   }
 
   async runPass(): Promise<AuditResult> {
     const result: AuditResult = { audited: 0, corrupt: 0, repaired: 0 };
-    const limiter = new RateLimiter(this.settings.bytesPerSecond);
+    const limiter = this.pacer(this.settings.bytesPerSecond);
     let after = '';
     for (;;) {
       const batch = this.index.scan(after, 100);
