@@ -29,6 +29,18 @@ describe('planCluster', () => {
       ['agent-b', 'local-b', 'http://127.0.0.1:7002', '/repo/data/agents/agent-b'],
       ['agent-c', 'local-c', 'http://127.0.0.1:7003', '/repo/data/agents/agent-c'],
     ]);
+    expect(sut.agents.map((a) => a.s3)).toEqual([
+      { port: 7101, url: 'http://127.0.0.1:7101' },
+      { port: 7102, url: 'http://127.0.0.1:7102' },
+      { port: 7103, url: 'http://127.0.0.1:7103' },
+    ]);
+    expect(sut.layout.adminS3KeyFile).toBe('/repo/data/admin-s3-key');
+  });
+
+  it('turns S3 off with s3PortOffset 0 (no listener in the agent config)', () => {
+    const plan = planCluster(Object.assign(config(), { s3PortOffset: 0 }), { json: false, fresh: false, restart: true }, '/repo');
+    expect(plan.agents.every((a) => a.s3 === undefined)).toBe(true);
+    expect(agentSettings(plan, plan.agents[0], 'join-secret', {})).not.toHaveProperty('s3');
   });
 
   it('lets the command line choose data dir, ports and agent count', () => {
@@ -36,6 +48,7 @@ describe('planCluster', () => {
     expect(sut.layout.root).toBe('/tmp/x');
     expect(sut.controller.port).toBe(9000);
     expect(sut.agents.map((a) => a.port)).toEqual([9001, 9002]);
+    expect(sut.agents.map((a) => a.s3?.port)).toEqual([9101, 9102]);
   });
 
   it('writes child configs: sqlite and the admin password file in the data dir, fs backends, expected services = agents', () => {
@@ -58,6 +71,7 @@ describe('planCluster', () => {
       joinToken: 'join-secret',
       dataDir: '/repo/data/agents/agent-b',
       backend: { type: 'fs', root: '/repo/data/agents/agent-b/objects' },
+      s3: { host: '127.0.0.1', port: 7102 },
       registerRetryMs: 500,
     });
   });

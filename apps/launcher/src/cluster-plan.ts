@@ -7,6 +7,8 @@ export interface DataLayout {
   root: string;
   controllerDatabase: string;
   adminPasswordFile: string;
+  /** The admin's S3 access key made by the launcher (id and secret, mode 0600). */
+  adminS3KeyFile: string;
   joinTokenFile: string;
   /** Generated configs (they hold the join token: mode 0600). */
   configDir: string;
@@ -29,6 +31,8 @@ export interface PlannedProcess {
 export interface PlannedAgent extends PlannedProcess {
   region: string;
   dataDir: string;
+  /** Its S3 listener (absent when S3 is off). */
+  s3?: { port: number; url: string };
 }
 
 export interface ClusterPlan {
@@ -46,6 +50,7 @@ export function dataLayout(root: string): DataLayout {
     root,
     controllerDatabase: join(root, 'controller.sqlite'),
     adminPasswordFile: join(root, 'admin-password'),
+    adminS3KeyFile: join(root, 'admin-s3-key'),
     joinTokenFile: join(root, 'join-token'),
     configDir: join(root, 'config'),
     logDir: join(root, 'logs'),
@@ -75,11 +80,13 @@ export function planCluster(config: LocalClusterConfig, options: LaunchOptions, 
   };
   const agents = agentsOf(config.agents, count).map((agent, i): PlannedAgent => {
     const port = basePort + 1 + i;
+    const s3Port = basePort + config.s3PortOffset + 1 + i;
     return {
       name: agent.name,
       region: agent.region,
       port,
       url: url(port),
+      ...(config.s3PortOffset > 0 ? { s3: { port: s3Port, url: url(s3Port) } } : {}),
       dataDir: layout.agentDir(agent.name),
       configFile: join(layout.configDir, `${agent.name}.yaml`),
       logFile: join(layout.logDir, `${agent.name}.log`),
@@ -126,7 +133,7 @@ export function controllerSettings(plan: ClusterPlan, joinToken: string, extra: 
   };
 }
 
-/** One agent's configuration file (MCOS_CONFIG of the child): an fs backend under its own dir. */
+/** One agent's configuration file (MCOS_CONFIG of the child): an fs backend under its own dir, S3 on its S3 port. */
 export function agentSettings(plan: ClusterPlan, agent: PlannedAgent, joinToken: string, extra: Record<string, unknown>): Record<string, unknown> {
   return {
     name: agent.name,
@@ -137,6 +144,7 @@ export function agentSettings(plan: ClusterPlan, agent: PlannedAgent, joinToken:
     joinToken,
     dataDir: agent.dataDir,
     backend: { type: 'fs', root: join(agent.dataDir, 'objects') },
+    ...(agent.s3 ? { s3: { host: plan.host, port: agent.s3.port } } : {}),
     ...extra,
   };
 }

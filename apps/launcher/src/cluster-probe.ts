@@ -75,7 +75,7 @@ export class ClusterProbe {
   }
 }
 
-interface Answer {
+export interface Answer {
   status: number;
   body: unknown;
 }
@@ -88,8 +88,8 @@ function get(url: string, token?: string): Promise<Answer | undefined> {
  * One HTTP call (node:http: fetch refuses some ports, e.g. --base-port 22);
  * undefined when nothing answered (not listening yet, timeout).
  */
-function send(method: string, url: string, body?: unknown, token?: string): Promise<Answer | undefined> {
-  const headers: Record<string, string> = {};
+export function send(method: string, url: string, body?: unknown, token?: string, extraHeaders: Record<string, string> = {}): Promise<Answer | undefined> {
+  const headers: Record<string, string> = { ...extraHeaders };
   if (token) headers.authorization = `Bearer ${token}`;
   const payload = body === undefined ? undefined : JSON.stringify(body);
   if (payload !== undefined) {

@@ -39,7 +39,7 @@ export function parseLaunchOptions(
   const program = new Command('npm start --')
     .description('Runs a local MCOS cluster: a controller and K agents on fs backends, each its own process.')
     .option('--data <dir>', 'data dir (sqlite, objects, secrets, logs); default from the config file: ./data')
-    .option('--base-port <n>', 'controller on N, agents on N+1..N+K (default 7000)', integer('--base-port', 1, 65000))
+    .option('--base-port <n>', 'controller on N, agents on N+1..N+K, their S3 on N+101..N+100+K (default 7000)', integer('--base-port', 1, 65000))
     .option('--agents <k>', `number of agents, 1..${MAX_LOCAL_AGENTS} (default 3)`, integer('--agents', 1, MAX_LOCAL_AGENTS))
     .option('--json', 'print one JSON line on stdout when ready; everything else on stderr')
     .option('--fresh', 'delete the data dir first and start over')

@@ -92,6 +92,7 @@ export async function runLauncher(argv: string[]): Promise<number> {
       formatBanner(report, {
         dataDir: plan.layout.root,
         adminPasswordFile: plan.layout.adminPasswordFile,
+        adminS3KeyFile: plan.layout.adminS3KeyFile,
         logDir: plan.layout.logDir,
         passwordRefused: cluster.passwordRefused,
         cwd: process.cwd(),

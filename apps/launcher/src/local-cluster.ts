@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import type { ClusterPlan, PlannedProcess } from './cluster-plan';
 import { agentSettings, controllerSettings } from './cluster-plan';
+import { ensureAdminS3Key, s3Accepts, type S3Key } from './admin-s3-key';
 import { ClusterProbe } from './cluster-probe';
 import type { LocalClusterConfig } from './config/local-cluster-config';
 import type { DataDir } from './data-dir';
@@ -79,13 +80,30 @@ export class LocalCluster {
       return readiness.waitingFor;
     });
     this.passwordRefused = probe.loginRefused;
+    const s3Key = await this.adminS3Key(admin, deadline);
     return {
       controllerUrl: plan.controller.url,
       docsUrl: `${plan.controller.url}/docs`,
-      agents: plan.agents.map((a, i) => ({ name: a.name, url: a.url, region: a.region, pid: this.agents[i].pid })),
+      agents: plan.agents.map((a, i) => ({ name: a.name, url: a.url, ...(a.s3 ? { s3Url: a.s3.url } : {}), region: a.region, pid: this.agents[i].pid })),
       controllerPid: this.controller.pid,
-      admin,
+      admin: s3Key ? { ...admin, ...s3Key } : admin,
     };
+  }
+
+  /**
+   * With S3 on: the admin's access key (made on the first start), once every
+   * agent takes it, so the banner's `aws` line works at once.
+   */
+  private async adminS3Key(admin: { username: string; password: string }, deadline: number): Promise<S3Key | undefined> {
+    const withS3 = this.plan.agents.filter((a) => a.s3);
+    if (withS3.length === 0 || this.passwordRefused) return undefined;
+    const key = await ensureAdminS3Key(this.plan, admin, this.log);
+    if (!key) return undefined;
+    await this.until(deadline, "every agent's S3 to take the admin's key", async () => {
+      const accepted = await Promise.all(withS3.map((a) => s3Accepts(a.s3!.url, key)));
+      return withS3.filter((_, i) => !accepted[i]).map((a) => `${a.name} S3`);
+    });
+    return key;
   }
 
   /**
@@ -202,7 +220,10 @@ export class LocalCluster {
   }
 
   private async checkPorts(): Promise<void> {
-    for (const p of [this.plan.controller, ...this.plan.agents]) {
+    const ports = [this.plan.controller, ...this.plan.agents].map((p) => ({ name: p.name, port: p.port }));
+    for (const agent of this.plan.agents) if (agent.s3) ports.push({ name: `${agent.name} S3`, port: agent.s3.port });
+    for (const p of ports) {
+      if (p.port > 65535) throw new LaunchError(`port ${p.port} (${p.name}) is above 65535: pick a lower --base-port.`, 2);
       if (!(await portFree(this.plan.host, p.port))) {
         throw new LaunchError(`port ${p.port} (${p.name}) on ${this.plan.host} is in use: stop what uses it, or pick other ports with --base-port N.`);
       }

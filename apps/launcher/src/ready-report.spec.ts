@@ -30,6 +30,19 @@ describe('ready report', () => {
     expect(sut).toContain("npx mcos login http://127.0.0.1:7001 --username admin --password 'pw-123456789'\n");
   });
 
+  it("with S3: each agent's S3 URL, the admin's key and the aws lines to try", () => {
+    const withS3: ReadyReport = {
+      ...report,
+      agents: report.agents.map((a, i) => ({ ...a, s3Url: `http://127.0.0.1:${7101 + i}` })),
+      admin: { ...report.admin, accessKeyId: 'MCOSKEY123', secretAccessKey: 'sec/ret+1' },
+    };
+    expect(Object.keys(JSON.parse(formatJsonLine(withS3)).agents[0] as object)).toEqual(['name', 'url', 'region', 'pid', 's3Url']);
+    const sut = formatBanner(withS3, { dataDir: '/repo/data', adminPasswordFile: '/repo/data/admin-password', adminS3KeyFile: '/repo/data/admin-s3-key', logDir: '/repo/data/logs', passwordRefused: false, cwd: '/repo' });
+    expect(sut).toMatch(/agent-b +http:\/\/127\.0\.0\.1:7002 +region local-b, pid 12, S3 http:\/\/127\.0\.0\.1:7102\n/);
+    expect(sut).toContain('S3 key      MCOSKEY123  secret sec/ret+1  (kept in ./data/admin-s3-key)');
+    expect(sut).toContain("  export AWS_ACCESS_KEY_ID=MCOSKEY123 AWS_SECRET_ACCESS_KEY='sec/ret+1' AWS_DEFAULT_REGION=us-east-1\n  aws --endpoint-url http://127.0.0.1:7101 s3 ls\n");
+  });
+
   it('says when the stored password no longer works', () => {
     const sut = formatBanner(report, { dataDir: '/d', adminPasswordFile: '/d/admin-password', logDir: '/d/logs', passwordRefused: true, cwd: '/repo' });
     expect(sut).toContain('(changed since: the controller refused it)');

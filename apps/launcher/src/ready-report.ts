@@ -4,14 +4,17 @@ import { isAbsolute, relative } from 'node:path';
 export interface ReadyReport {
   controllerUrl: string;
   docsUrl: string;
-  agents: { name: string; url: string; region: string; pid: number }[];
+  /** `s3Url`: the agent's S3 endpoint (path-style), when S3 is on. */
+  agents: { name: string; url: string; s3Url?: string; region: string; pid: number }[];
   controllerPid: number;
-  admin: { username: string; password: string };
+  /** With S3 on: the admin's access key too (made on the first start). */
+  admin: { username: string; password: string; accessKeyId?: string; secretAccessKey?: string };
 }
 
 export interface BannerContext {
   dataDir: string;
   adminPasswordFile: string;
+  adminS3KeyFile?: string;
   logDir: string;
   /** The controller refused this password: it was changed through the admin API. */
   passwordRefused: boolean;
@@ -31,12 +34,14 @@ export function formatBanner(report: ReadyReport, context: BannerContext): strin
   const rows: [string, string, string][] = [
     ['controller', report.controllerUrl, `pid ${report.controllerPid}`],
     ['Swagger UI', report.docsUrl, 'admin API'],
-    ...report.agents.map((a): [string, string, string] => [a.name, a.url, `region ${a.region}, pid ${a.pid}`]),
+    ...report.agents.map((a): [string, string, string] => [a.name, a.url, `region ${a.region}, pid ${a.pid}${a.s3Url ? `, S3 ${a.s3Url}` : ''}`]),
   ];
   const nameWidth = Math.max(...rows.map((r) => r[0].length), 'password'.length);
   const urlWidth = Math.max(...rows.map((r) => r[1].length));
   const line = (a: string, b: string, c = '') => `  ${a.padEnd(nameWidth)}  ${c ? b.padEnd(urlWidth) : b}${c ? `  ${c}` : ''}`.trimEnd();
   const first = report.agents[0];
+  const { accessKeyId, secretAccessKey } = report.admin;
+  const s3Key = accessKeyId && secretAccessKey ? { id: accessKeyId, secret: secretAccessKey } : undefined;
   const passwordNote = context.passwordRefused
     ? '(changed since: the controller refused it)'
     : `(kept in ${shown(context.adminPasswordFile)})`;
@@ -47,11 +52,18 @@ export function formatBanner(report: ReadyReport, context: BannerContext): strin
     '',
     line('admin', report.admin.username),
     line('password', `${report.admin.password}  ${passwordNote}`),
+    ...(s3Key ? [line('S3 key', `${s3Key.id}  secret ${s3Key.secret}  (kept in ${shown(context.adminS3KeyFile ?? '')})`)] : []),
     '',
     'Try, in another terminal:',
     `  npx mcos login ${first.url} --username ${report.admin.username} --password '${report.admin.password}'`,
     '  npx mcos mb photos && npx mcos put README.md photos/README.md && npx mcos ls photos',
     '  npx mcos admin services',
+    ...(s3Key && first.s3Url
+      ? [
+          `  export AWS_ACCESS_KEY_ID=${s3Key.id} AWS_SECRET_ACCESS_KEY='${s3Key.secret}' AWS_DEFAULT_REGION=us-east-1`,
+          `  aws --endpoint-url ${first.s3Url} s3 ls`,
+        ]
+      : []),
     '',
     `Logs in ${shown(context.logDir)}/. Ctrl-C stops the cluster (agents leave first, then the controller).`,
     '',

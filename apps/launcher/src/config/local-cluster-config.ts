@@ -31,6 +31,16 @@ export class LocalClusterConfig {
   @Max(65000)
   basePort = 7000;
 
+  /**
+   * Every agent also serves S3 on basePort + s3PortOffset + i (7101, 7102,
+   * ... by default): next to its user port, in a block of its own so adding
+   * agents never collides. 0 turns S3 off.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(10000)
+  s3PortOffset = 100;
+
   /** Username of the admin created on the first start (its password is generated). */
   @IsIdentifier()
   adminUsername = 'admin';
