@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FsBackend } from '@mcos/backends';
@@ -40,4 +40,20 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * Flips the first byte of the replica whose content starts with `content`
+ * in the node's fs backend (its files hold the content first), as a bad
+ * disk would: the metadata still carries the good ETag.
+ */
+export function corruptReplica(node: TestNode, content: Buffer): void {
+  const files = readdirSync(join(node.dir, 'objects'), { recursive: true, withFileTypes: true })
+    .filter((f) => f.isFile() && f.name.endsWith('.obj'))
+    .map((f) => join(f.parentPath, f.name))
+    .filter((file) => readFileSync(file).subarray(0, content.length).equals(content));
+  if (files.length !== 1) throw new Error(`expected one replica with that content on ${node.name}, found ${files.length}`);
+  const bytes = readFileSync(files[0]);
+  bytes[0] ^= 0xff;
+  writeFileSync(files[0], bytes);
 }
