@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AccessKeysModule } from './access-keys/access-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { ClusterMapModule } from './cluster-map/cluster-map.module';
 import { CoreModule } from './common/core.module';
@@ -28,6 +29,7 @@ export class AppModule {
         RegistryModule,
         OptionsModule,
         UsersModule,
+        AccessKeysModule,
         PollingModule,
         HealthModule,
       ],

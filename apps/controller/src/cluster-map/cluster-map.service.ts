@@ -69,11 +69,12 @@ export class ClusterMapService {
    *   registration answer), so it is not pushed to it.
    */
   async publish(reason: string, deliveredTo?: string): Promise<ClusterMap> {
-    const [services, options, rings, users] = await Promise.all([
+    const [services, options, rings, users, accessKeysVersion] = await Promise.all([
       this.services.findAll(),
       this.options.findAll(),
       this.rings.findAll(),
       this.users.generations(),
+      this.state.get('accessKeysVersion'),
     ]);
     const unsigned: ClusterMap = {
       version: this.version + 1,
@@ -88,6 +89,7 @@ export class ClusterMapService {
       users,
       mapKeys: this.secrets.mapKeys,
     };
+    if (accessKeysVersion !== undefined) unsigned.accessKeysVersion = Number(accessKeysVersion);
     const map = signClusterMap(unsigned, this.secrets.mapSigningKey);
     await this.state.set('clusterMap', JSON.stringify(map));
     this.current = map;

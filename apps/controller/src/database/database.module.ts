@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { ensurePrivateDir, ensurePrivateFile } from '@mcos/common';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { AccessKeyEntity } from '../access-keys/access-key.entity';
+import { AccessKeyRepository } from '../access-keys/access-key.repository';
 import { ControllerConfig } from '../config/controller-config';
 import { OptionEntity } from '../options/option.entity';
 import { OptionRepository } from '../options/option.repository';
@@ -15,17 +17,18 @@ import { UserEntity } from '../users/user.entity';
 import { UserRepository } from '../users/user.repository';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
 import { IdentitiesAndTokenGenerations1764900000000 } from './migrations/1764900000000-identities-and-token-generations';
+import { AccessKeys1765000000000 } from './migrations/1765000000000-access-keys';
 import { StateEntity } from './state.entity';
 import { StateRepository } from './state.repository';
 
-export const ENTITIES = [ServiceEntity, OptionEntity, RingEntity, UserEntity, StateEntity];
+export const ENTITIES = [ServiceEntity, OptionEntity, RingEntity, UserEntity, StateEntity, AccessKeyEntity];
 /**
  * Schema changes, oldest first; run at start before anything else touches
  * the database. A change to an entity comes with a new migration (the drift
  * check in database.module.spec.ts fails until it does).
  */
-export const MIGRATIONS = [InitialSchema1763800000000, IdentitiesAndTokenGenerations1764900000000];
-const REPOSITORIES = [ServiceRepository, OptionRepository, RingRepository, UserRepository, StateRepository, HealthStore];
+export const MIGRATIONS = [InitialSchema1763800000000, IdentitiesAndTokenGenerations1764900000000, AccessKeys1765000000000];
+const REPOSITORIES = [ServiceRepository, OptionRepository, RingRepository, UserRepository, StateRepository, HealthStore, AccessKeyRepository];
 
 /**
  * The controller's data access layer: the TypeORM connection and every

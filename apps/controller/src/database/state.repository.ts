@@ -12,7 +12,8 @@ export type StateKey =
   | 'tokenKeys'
   | 'mapKeyChain'
   | 'userGenerationSeq'
-  | 'optionsSeeded';
+  | 'optionsSeeded'
+  | 'accessKeysVersion';
 
 @Injectable()
 export class StateRepository {

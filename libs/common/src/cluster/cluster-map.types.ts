@@ -82,6 +82,11 @@ export interface ClusterMap {
    */
   users?: Record<string, number>;
   /**
+   * Bumped whenever an S3 access key is made or revoked: an agent refetches
+   * its (sealed) key set when this differs from the set it holds.
+   */
+  accessKeysVersion?: number;
+  /**
    * The controller's signing keys, oldest first: each link after the first
    * is endorsed by the one before it, the last one signs this map (and the
    * controller's service assertions). See @mcos/common verifyClusterMap.

@@ -1,0 +1,215 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { verify } from 'node:crypto';
+import {
+  ACCESS_KEY_ID_PATTERN,
+  type AccessKeyView,
+  type AgentAccessKeysAnswer,
+  type AgentAccessKeysRequest,
+  BadRequestError,
+  Clock,
+  ConflictError,
+  type CreatedAccessKey,
+  MAX_ACCESS_KEYS_PER_USER,
+  NotFoundError,
+  parseX25519PublicKey,
+  PublicKeyCache,
+  sealAccessKeys,
+  sealingKeyBindingBytes,
+  UnauthorizedError,
+} from '@mcos/common';
+import { ClusterMapService } from '../cluster-map/cluster-map.service';
+import { ClusterLock } from '../common/cluster-lock';
+import { StateRepository } from '../database/state.repository';
+import { StoredUser, UserRepository } from '../users/user.repository';
+import { newAccessKeyId, newSecretAccessKey } from './access-key-material';
+import { AccessKeyRepository, StoredAccessKey } from './access-key.repository';
+
+/** Most last-used entries one agent report may carry (400 beyond, before any work). */
+export const MAX_LAST_USED_ENTRIES = 10_000;
+const MINUTE_MS = 60_000;
+
+/**
+ * Users' S3 access keys. A key lives as long as its owner's token
+ * generation: it records the generation it was made under, and a password
+ * reset or a deletion (which move the generation, see UsersService) kills
+ * it without any hook here. Such keys are never listed, counted or handed
+ * to agents, and are pruned from the table when seen; agents also refuse
+ * them on their own, from the users' generations in the signed map, so the
+ * revocation reaches them with the next map even if they cannot fetch keys.
+ *
+ * Making or revoking a key bumps `accessKeysVersion` and publishes a map
+ * carrying it; agents refetch their sealed set when it changes (and on
+ * every refresh interval otherwise).
+ */
+@Injectable()
+export class AccessKeysService {
+  private readonly logger = new Logger(AccessKeysService.name);
+  private readonly agentKeys = new PublicKeyCache(4096);
+
+  constructor(
+    private readonly keys: AccessKeyRepository,
+    private readonly users: UserRepository,
+    private readonly state: StateRepository,
+    private readonly clusterMap: ClusterMapService,
+    private readonly lock: ClusterLock,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Makes a key for `owner`; its secret is in this answer only.
+   *
+   * @throws NotFoundError no such user (or being deleted).
+   * @throws ConflictError the user holds MAX_ACCESS_KEYS_PER_USER keys already.
+   */
+  create(owner: string): Promise<CreatedAccessKey> {
+    return this.lock.run(async () => {
+      const user = await this.requiredUser(owner);
+      const live = await this.liveKeysOf(user);
+      if (live.length >= MAX_ACCESS_KEYS_PER_USER) {
+        throw new ConflictError(`${owner} already has ${MAX_ACCESS_KEYS_PER_USER} access keys (the most allowed); revoke one first`);
+      }
+      const key: StoredAccessKey = {
+        accessKeyId: newAccessKeyId(),
+        owner,
+        secret: newSecretAccessKey(),
+        generation: user.tokenGeneration,
+        createdAt: this.clock.now(),
+      };
+      await this.keys.save(key);
+      await this.bumpVersion(`access key ${key.accessKeyId} of ${owner} created`);
+      this.logger.log(`access key ${key.accessKeyId} created for ${owner}`);
+      return { accessKeyId: key.accessKeyId, secretAccessKey: key.secret, createdAt: new Date(key.createdAt).toISOString() };
+    });
+  }
+
+  /** @throws NotFoundError no such user. */
+  async list(owner: string): Promise<AccessKeyView[]> {
+    const user = await this.requiredUser(owner);
+    return (await this.liveKeysOf(user)).map(toView);
+  }
+
+  /**
+   * Revokes one key: gone at every agent with the next map (pushed now).
+   *
+   * @throws NotFoundError no such user, or the user has no such key.
+   */
+  revoke(owner: string, accessKeyId: string): Promise<void> {
+    return this.lock.run(async () => {
+      const user = await this.requiredUser(owner);
+      const key = (await this.liveKeysOf(user)).find((k) => k.accessKeyId === accessKeyId);
+      if (!key) throw new NotFoundError(`${owner} has no access key ${accessKeyId}`);
+      await this.keys.delete([accessKeyId]);
+      await this.bumpVersion(`access key ${accessKeyId} of ${owner} revoked`);
+      this.logger.log(`access key ${accessKeyId} of ${owner} revoked`);
+    });
+  }
+
+  /**
+   * An agent fetches the cluster's live keys, sealed to the X25519 key it
+   * proves with its identity key, and reports when keys were last used
+   * at it.
+   *
+   * @throws UnauthorizedError the sealing key is not signed by the agent's identity key in the map.
+   * @throws BadRequestError malformed sealing key or last-used report.
+   */
+  async forAgent(agent: string, request: AgentAccessKeysRequest): Promise<AgentAccessKeysAnswer> {
+    const recipient = parseX25519PublicKey(request.sealingKey);
+    if (!recipient) throw new BadRequestError('sealingKey must be a raw X25519 public key (32 bytes, base64url)');
+    const lastUsed = this.checkLastUsed(request.lastUsed);
+    this.checkBinding(agent, request.sealingKey, request.sealingKeySignature);
+    const version = await this.version();
+    const live = await this.liveKeys();
+    if (lastUsed.size > 0) await this.noteUsed(lastUsed, live);
+    if (request.haveVersion === version) return { unchanged: true, version };
+    return {
+      unchanged: false,
+      set: sealAccessKeys(
+        live.map((k) => ({ accessKeyId: k.accessKeyId, owner: k.owner, generation: k.generation, secret: k.secret })),
+        recipient,
+        agent,
+        version,
+      ),
+    };
+  }
+
+  private checkBinding(agent: string, sealingKey: string, signature: string): void {
+    const pem = this.clusterMap.currentMap().services.find((s) => s.name === agent)?.publicKey;
+    const key = pem === undefined ? undefined : this.agentKeys.get(pem);
+    const sig = Buffer.from(signature, 'base64url');
+    if (!key || sig.length !== 64 || !verify(null, sealingKeyBindingBytes(agent, sealingKey), key, sig)) {
+      throw new UnauthorizedError(`sealing key not signed by ${agent}'s identity key`);
+    }
+  }
+
+  private checkLastUsed(report: unknown): Map<string, number> {
+    const out = new Map<string, number>();
+    if (report === undefined) return out;
+    if (typeof report !== 'object' || report === null || Array.isArray(report)) throw new BadRequestError('lastUsed must be an object of access key id -> ms');
+    const entries = Object.entries(report as Record<string, unknown>);
+    if (entries.length > MAX_LAST_USED_ENTRIES) throw new BadRequestError(`lastUsed may name at most ${MAX_LAST_USED_ENTRIES} keys`);
+    const now = this.clock.now();
+    for (const [id, at] of entries) {
+      if (!ACCESS_KEY_ID_PATTERN.test(id) || typeof at !== 'number' || !Number.isSafeInteger(at) || at <= 0) {
+        throw new BadRequestError('lastUsed must map access key ids to ms since the epoch');
+      }
+      // An agent's clock ahead of ours must not date a use in the future; minutes are all we keep.
+      out.set(id, Math.floor(Math.min(at, now) / MINUTE_MS) * MINUTE_MS);
+    }
+    return out;
+  }
+
+  /** Only keys that are live now are touched; anything else an agent names is ignored. */
+  private async noteUsed(reported: Map<string, number>, live: StoredAccessKey[]): Promise<void> {
+    const byId = new Map(live.map((k) => [k.accessKeyId, k]));
+    const accepted = new Map<string, number>();
+    for (const [id, at] of reported) {
+      const key = byId.get(id);
+      if (key && at >= Math.floor(key.createdAt / MINUTE_MS) * MINUTE_MS && (key.lastUsedAt ?? 0) < at) accepted.set(id, at);
+    }
+    if (accepted.size > 0) await this.keys.noteUsed(accepted);
+  }
+
+  /** Every key whose owner exists, is not being deleted and still has the key's generation; the dead ones are pruned. */
+  private async liveKeys(): Promise<StoredAccessKey[]> {
+    const [all, generations, users] = await Promise.all([this.keys.findAll(), this.users.generations(), this.users.findAll()]);
+    const deleting = new Set(users.filter((u) => u.deletingAt !== undefined).map((u) => u.username));
+    const live = all.filter((k) => generations[k.owner] !== undefined && !deleting.has(k.owner) && k.generation >= generations[k.owner]!);
+    if (live.length < all.length) await this.prune(all.filter((k) => !live.includes(k)));
+    return live;
+  }
+
+  private async liveKeysOf(user: StoredUser): Promise<StoredAccessKey[]> {
+    const all = await this.keys.findByOwner(user.username);
+    const live = all.filter((k) => k.generation >= user.tokenGeneration);
+    if (live.length < all.length) await this.prune(all.filter((k) => !live.includes(k)));
+    return live;
+  }
+
+  /** Dead keys are never served; deleting their rows is housekeeping (no map change needed: agents refuse them already). */
+  private async prune(dead: StoredAccessKey[]): Promise<void> {
+    const removed = await this.keys.delete(dead.map((k) => k.accessKeyId));
+    if (removed > 0) this.logger.log(`pruned ${removed} access key(s) of deleted users or reset passwords`);
+  }
+
+  private async version(): Promise<number> {
+    return Number((await this.state.get('accessKeysVersion')) ?? '0');
+  }
+
+  /** Inside the lock. */
+  private async bumpVersion(reason: string): Promise<void> {
+    await this.state.set('accessKeysVersion', String((await this.version()) + 1));
+    await this.clusterMap.publish(reason);
+  }
+
+  private async requiredUser(username: string): Promise<StoredUser> {
+    const user = await this.users.findByName(username);
+    if (!user || user.deletingAt !== undefined) throw new NotFoundError(`No user named ${username}`);
+    return user;
+  }
+}
+
+function toView(key: StoredAccessKey): AccessKeyView {
+  const view: AccessKeyView = { accessKeyId: key.accessKeyId, createdAt: new Date(key.createdAt).toISOString() };
+  if (key.lastUsedAt !== undefined) view.lastUsedAt = new Date(key.lastUsedAt).toISOString();
+  return view;
+}

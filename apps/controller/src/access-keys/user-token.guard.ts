@@ -1,0 +1,38 @@
+import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
+import { checkTokenGeneration, extractBearerToken, UnauthorizedError } from '@mcos/common';
+import { TokenService } from '../auth/token.service';
+import type { HttpRequest } from '../common/http-request';
+import { UserRepository } from '../users/user.repository';
+
+/**
+ * `/v1/me` routes: a valid bearer token of any role, checked like the
+ * AdminGuard checks an admin's (the user still exists, is not being deleted,
+ * and the token's generation is current), so a reset or deleted user's
+ * token manages no keys.
+ */
+@Injectable()
+export class UserTokenGuard implements CanActivate {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly users: UserRepository,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<HttpRequest>();
+    const token = extractBearerToken(request.headers.authorization);
+    if (!token) throw new UnauthorizedError('Missing bearer token (Authorization: Bearer <token>)');
+    const claims = this.tokens.verify(token);
+    const user = await this.users.findByName(claims.sub);
+    if (!user || user.deletingAt !== undefined) throw new UnauthorizedError('Token user no longer exists');
+    checkTokenGeneration(claims, { [user.username]: user.tokenGeneration });
+    request.user = claims;
+    return true;
+  }
+}
+
+/** The user name of the token UserTokenGuard verified. */
+export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): string => {
+  const user = context.switchToHttp().getRequest<HttpRequest>().user;
+  if (!user) throw new UnauthorizedError('Not authenticated');
+  return user.sub;
+});
