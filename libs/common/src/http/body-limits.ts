@@ -1,0 +1,110 @@
+import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type express from 'express';
+
+type Next = (err?: unknown) => void;
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+
+/** A route that takes a JSON body, and the largest body it takes. */
+export interface JsonRoute {
+  method: string;
+  /** Tested against the path (no query string). */
+  path: RegExp;
+  /** Largest body in bytes, checked against Content-Length before any byte is read and while reading. */
+  limitBytes: number;
+  /** At most this many bodies of this route parsed at once (others get 503): bounds memory for big limits. */
+  maxInFlight?: number;
+}
+
+/**
+ * Answers an error the way the apps' exception filter does (same JSON shape)
+ * and closes the connection, so the rest of an oversized or refused body is
+ * never read.
+ */
+export function refuseRequest(res: ServerResponse, statusCode: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.statusCode = statusCode;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('connection', 'close');
+  res.end(JSON.stringify({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message }));
+}
+
+/**
+ * Refuses (415) any request whose body carries a Content-Encoding other than
+ * `identity`. No route of MCOS needs a compressed request body, and inflating
+ * one is how ~250 KB on the wire became ~240 MB of JSON in memory (issue 13).
+ * Runs before any body is read.
+ */
+export function refuseEncodedBodies(applies: (path: string) => boolean = () => true): Middleware {
+  return (req, res, next) => {
+    const encoding = req.headers['content-encoding'];
+    if (encoding === undefined || !applies(pathOf(req.url))) return next();
+    const codings = encoding
+      .split(',')
+      .map((c) => c.trim().toLowerCase())
+      .filter((c) => c !== '');
+    if (codings.every((c) => c === 'identity')) return next();
+    refuseRequest(res, 415, `Content-Encoding ${JSON.stringify(encoding)} is not accepted: send the body uncompressed`);
+  };
+}
+
+/**
+ * JSON body parsing only on the routes that take JSON, each with its own
+ * small limit, never inflating, and no parsing at all elsewhere (raw object
+ * bodies stream untouched; a body sent to a route that takes none is never
+ * read). Limits apply before work: a Content-Length over the limit is refused
+ * (413) before a byte is read, a chunked body as soon as it passes the limit.
+ */
+export function jsonBodies(routes: JsonRoute[]): Middleware {
+  // Loaded here, not at import: the CLI imports @mcos/common and needs no HTTP server.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { json } = require('express') as typeof express;
+  const parsers = routes.map((route) => ({
+    route,
+    inFlight: 0,
+    parse: json({ limit: route.limitBytes, inflate: false, strict: true, type: () => true }) as unknown as Middleware,
+  }));
+  return (req, res, next) => {
+    const method = req.method ?? 'GET';
+    const path = pathOf(req.url);
+    const entry = parsers.find((p) => p.route.method === method && p.route.path.test(path));
+    if (!entry) return next();
+    if (!hasBody(req)) return next();
+    const max = entry.route.maxInFlight;
+    if (max !== undefined && entry.inFlight >= max) {
+      refuseRequest(res, 503, 'too many bodies of this kind are being read; retry');
+      return;
+    }
+    entry.inFlight++;
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        entry.inFlight--;
+      }
+    };
+    res.once('close', release);
+    entry.parse(req, res, (err?: unknown) => {
+      release();
+      if (err === undefined) return next();
+      const status = (err as { status?: number }).status;
+      const message = (err as Error).message;
+      if (status === 413) return refuseRequest(res, 413, `request body too large: at most ${entry.route.limitBytes} bytes`);
+      if (typeof status === 'number' && status >= 400 && status < 500) return refuseRequest(res, status, message);
+      next(err);
+    });
+  };
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+}
+
+function pathOf(url: string | undefined): string {
+  const u = url ?? '/';
+  const q = u.indexOf('?');
+  return q < 0 ? u : u.slice(0, q);
+}
