@@ -194,6 +194,18 @@ describe('security at the controller: identities, signed maps, revocation, files
     expect(forwarded.status).toBe(200);
   });
 
+  it('keeps the new admin routes for admins only (401 without a token, 403 for a user)', async () => {
+    await http('POST', `${controller.url}/v1/users`, { token: admin, body: { username: 'plain', password: 'plain-password' } });
+    const user = await controller.login('plain', 'plain-password');
+    for (const path of ['/v1/services/alpha/revoke', '/v1/services/alpha/readmit', '/v1/cluster/keys/map/rotate', '/v1/cluster/keys/token/rotate']) {
+      expect({ path, status: (await http('POST', `${controller.url}${path}`)).status }).toEqual({ path, status: 401 });
+      expect({ path, status: (await http('POST', `${controller.url}${path}`, { token: user })).status }).toEqual({ path, status: 403 });
+    }
+    const doc = await http('GET', `${controller.url}/docs-json`);
+    expect(doc.body.paths['/v1/users/{username}'].delete.parameters.map((p: { name: string }) => p.name)).toContain('purge');
+    expect(doc.body.paths['/v1/services/{name}/readmit'].post.security).toEqual([{ bearer: [] }]);
+  });
+
   it('keeps the database file 0600 in a 0700 directory', async () => {
     expect(statSync(join(dir, 'controller.sqlite')).mode & 0o777).toBe(0o600);
     const otherDir = makeTempDir('mcos-sec-ctl-db-');
