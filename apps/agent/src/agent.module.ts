@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AccessKeysModule } from './access-keys/access-keys.module';
 import { AgentConfig } from './config/agent-config';
 import { AgentConfigModule } from './config/agent-config.module';
 import { ControlApiModule } from './control-api/control-api.module';
@@ -19,7 +20,7 @@ export class AgentModule {
   static forRoot(config: AgentConfig): DynamicModule {
     return {
       module: AgentModule,
-      imports: [AgentConfigModule.forRoot(config), UserApiModule, PeerApiModule, ControlApiModule, MembershipModule, RepairModule, IndexModule],
+      imports: [AgentConfigModule.forRoot(config), UserApiModule, PeerApiModule, ControlApiModule, MembershipModule, RepairModule, IndexModule, AccessKeysModule],
     };
   }
 }

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { AccessKeysModule } from '../access-keys/access-keys.module';
 import { AuthModule } from '../auth/auth.module';
 import { ClusterMapModule } from '../cluster-map/cluster-map.module';
 import { ControllerClientModule } from '../controller-client/controller-client.module';
 import { ObjectsModule } from '../objects/objects.module';
 import { ContainersController } from './containers.controller';
+import { KeysController } from './keys.controller';
 import { LoginController } from './login.controller';
 import { ObjectHttpAdapter } from './object-http.adapter';
 import { ObjectsController } from './objects.controller';
@@ -15,8 +17,8 @@ import { ObjectsController } from './objects.controller';
  * UserAuthGuard against the cluster map's public key.
  */
 @Module({
-  imports: [AuthModule, ObjectsModule, ClusterMapModule, ControllerClientModule],
-  controllers: [LoginController, ContainersController, ObjectsController],
+  imports: [AuthModule, ObjectsModule, ClusterMapModule, ControllerClientModule, AccessKeysModule],
+  controllers: [LoginController, ContainersController, ObjectsController, KeysController],
   providers: [ObjectHttpAdapter],
 })
 export class UserApiModule {}

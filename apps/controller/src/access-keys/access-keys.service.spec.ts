@@ -151,7 +151,7 @@ describe('AccessKeysService', () => {
     it('refuses malformed or oversized last-use reports before any work', async () => {
       const { identity } = await joinAgent(core, 'agent-1');
       for (const lastUsed of [{ 'not-an-id': 1 }, { MCOSAAAAAAAAAAAAAAAA: 'x' }, { MCOSAAAAAAAAAAAAAAAA: -1 }, [1]]) {
-        await expect(sut.forAgent('agent-1', request('agent-1', identity, { lastUsed: lastUsed as Record<string, number> }))).rejects.toThrow(BadRequestError);
+        await expect(sut.forAgent('agent-1', request('agent-1', identity, { lastUsed: lastUsed as unknown as Record<string, number> }))).rejects.toThrow(BadRequestError);
       }
       const many = Object.fromEntries(Array.from({ length: 10_001 }, (_, i) => [`MCOS${String(i).replace(/\d/g, (d) => 'BCDEFGHIJK'[Number(d)]!).padStart(16, 'A')}`, 1]));
       await expect(sut.forAgent('agent-1', request('agent-1', identity, { lastUsed: many }))).rejects.toThrow(/at most 10000/);
