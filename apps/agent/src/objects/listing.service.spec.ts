@@ -22,7 +22,7 @@ describe('ListingService over the indexes of 4 members (W=2)', () => {
   });
 
   afterEach(async () => {
-    await cluster.peers.idle();
+    await cluster.idle();
     await cluster.close();
   });
 

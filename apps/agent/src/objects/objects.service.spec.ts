@@ -48,7 +48,7 @@ describe('ObjectsService over a test cluster (4 services, R=3, W=2, Rq=2)', () =
   });
 
   afterEach(async () => {
-    await cluster.peers.idle();
+    await cluster.idle();
     await cluster.close();
   });
 
@@ -93,7 +93,11 @@ describe('ObjectsService over a test cluster (4 services, R=3, W=2, Rq=2)', () =
       await expect(sut.get({ ...AT, name: 'gone.txt' })).rejects.toBeInstanceOf(NotFoundError);
       await expect(sut.head({ ...AT, name: 'gone.txt' })).rejects.toBeInstanceOf(NotFoundError);
       await expect(sut.delete({ ...AT, name: 'gone.txt' })).rejects.toBeInstanceOf(NotFoundError);
-      expect(cluster.node('a').index.get(objectKey({ ...AT, name: 'gone.txt' }))?.deleted ?? true).toBe(true);
+      await cluster.idle();
+      const key = objectKey({ ...AT, name: 'gone.txt' });
+      for (const s of agent.placement.forObject(AT.account, AT.container, 'gone.txt', 'standard').primaries) {
+        expect(cluster.node(s).index.get(key)?.deleted).toBe(true);
+      }
     });
 
     it('answers NotFoundError for an object or a container that does not exist', async () => {
@@ -139,6 +143,7 @@ describe('ObjectsService over a test cluster (4 services, R=3, W=2, Rq=2)', () =
       const { name } = localFirst();
       const data = Buffer.from('precious bytes');
       await sut.put(input(name, data));
+      await cluster.idle(); // every replica written, ours included
       corruptReplica(cluster.node('a'), data);
       const got = await sut.get({ ...AT, name });
       expect(got.servedBy).not.toBe('a');
@@ -150,7 +155,7 @@ describe('ObjectsService over a test cluster (4 services, R=3, W=2, Rq=2)', () =
       const { name, placement } = localFirst();
       const data = Buffer.from('all bad');
       await sut.put(input(name, data));
-      await cluster.peers.idle();
+      await cluster.idle();
       for (const s of placement.primaries) corruptReplica(cluster.node(s), data);
       // Once the primaries are skipped the handoff answers "nothing here", so this is a NotFoundError today
       // (an UnavailableError only when no candidate is left; see the 3-service case below).
@@ -162,7 +167,7 @@ describe('ObjectsService over a test cluster (4 services, R=3, W=2, Rq=2)', () =
   describe('stat', () => {
     it('is CREATED when every primary holds the newest version', async () => {
       await sut.put(input('s', 'data'));
-      await cluster.peers.idle(); // the third replica, written after the answer
+      await cluster.idle(); // the third replica, written after the answer
       const stat = await sut.stat({ ...AT, name: 's' });
       expect(stat.state).toBe('CREATED');
       expect(stat.replicas.filter((r) => r.role === 'primary').map((r) => r.state)).toEqual(['current', 'current', 'current']);
@@ -176,7 +181,7 @@ describe('ObjectsService over a test cluster (4 services, R=3, W=2, Rq=2)', () =
       const data = Buffer.alloc(REPLAYABLE_BODY_BYTES + 1, 5); // not replayed on the handoff
       const answer = await sut.put(input(name, data));
       expect(answer.state).toBe('CREATING');
-      await cluster.peers.idle();
+      await cluster.idle();
       cluster.peers.setFaults(late, {});
       cluster.clock.advance(30_001); // its failure is forgotten: it counts as reachable again
       const stat = await sut.stat({ ...AT, name });
@@ -193,7 +198,7 @@ describe('ObjectsService over a test cluster (4 services, R=3, W=2, Rq=2)', () =
       const answer = await sut.put(input(name, 'v2'));
       expect(answer.state).toBe('CREATING');
       expect(answer.replicas).toContainEqual({ service: late, durable: false });
-      await cluster.peers.idle();
+      await cluster.idle();
       agent.health.recordSuccess(late);
       const stat = await sut.stat({ ...AT, name });
       expect(stat.state).toBe('CREATING');
@@ -204,7 +209,7 @@ describe('ObjectsService over a test cluster (4 services, R=3, W=2, Rq=2)', () =
     it('is DEGRADED when a primary cannot be reached', async () => {
       const { name, placement } = localFirst();
       await sut.put(input(name, 'data'));
-      await cluster.peers.idle();
+      await cluster.idle();
       const away = placement.primaries[1];
       cluster.peers.setFaults(away, { down: true });
       const stat = await sut.stat({ ...AT, name });
@@ -236,7 +241,7 @@ describe('ContainersService over a test cluster (3 services)', () => {
   });
 
   afterEach(async () => {
-    await cluster.peers.idle();
+    await cluster.idle();
     await cluster.close();
   });
 
@@ -288,7 +293,7 @@ describe('ObjectsService when every holder is corrupt (2 services, R=2, Rq=1)', 
   });
 
   afterEach(async () => {
-    await cluster.peers.idle();
+    await cluster.idle();
     await cluster.close();
   });
 
@@ -302,6 +307,7 @@ describe('ObjectsService when every holder is corrupt (2 services, R=2, Rq=1)', 
     await agent.containers.create(AT.account, AT.container);
     const data = Buffer.from('both bad');
     await sut.put({ ...AT, name: 'x', body: bodyOf(data), contentLength: data.length, userMetadata: {} });
+    await cluster.idle();
     corruptReplica(cluster.node('a'), data);
     corruptReplica(cluster.node('b'), data);
     await expect(sut.get({ ...AT, name: 'x' })).rejects.toBeInstanceOf(UnavailableError);

@@ -23,7 +23,7 @@ describe('Auditor.runPass (3 services, R=2)', () => {
   });
 
   afterEach(async () => {
-    await cluster.peers.idle();
+    await cluster.idle();
     await cluster.close();
   });
 

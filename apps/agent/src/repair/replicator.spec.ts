@@ -22,7 +22,7 @@ describe('Replicator.runPass (4 services, R=2)', () => {
   });
 
   afterEach(async () => {
-    await cluster.peers.idle();
+    await cluster.idle();
     await cluster.close();
   });
 

@@ -38,7 +38,7 @@ describe('ReplicatedStore over real local replicas (R=3, W=2, Rq=2)', () => {
   });
 
   afterEach(async () => {
-    await cluster.peers.idle();
+    await cluster.idle();
     await cluster.close();
   });
 
@@ -213,7 +213,7 @@ describe('ReplicatedStore during a migration', () => {
   });
 
   afterEach(async () => {
-    await cluster.peers.idle();
+    await cluster.idle();
     await cluster.close();
   });
 

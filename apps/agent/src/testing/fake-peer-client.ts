@@ -53,6 +53,11 @@ export class FakePeerClient implements PublicOf<PeerClient> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
+  /** How many calls are running now. */
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
   callsTo(peer: string, op?: PeerCall['op']): PeerCall[] {
     return this.calls.filter((c) => c.peer === peer && (!op || c.op === op));
   }

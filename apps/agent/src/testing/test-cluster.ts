@@ -118,6 +118,15 @@ export class TestCluster {
     return { name, node, map, health, registry, store, placement, listing, containers, objects, progress, replicator, auditor, reporter };
   }
 
+  /** Resolves once every write has finished, local or through a peer, including those left after a quorum answer. */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.peers.idle();
+      for (const node of this.nodes.values()) await node.local.idle();
+      if (this.peers.busy === 0 && [...this.nodes.values()].every((n) => n.local.busy === 0)) return;
+    }
+  }
+
   async close(): Promise<void> {
     for (const node of this.nodes.values()) await closeTestNode(node);
     rmSync(this.root, { recursive: true, force: true });

@@ -6,6 +6,28 @@ import { AgentIdentity } from '../config/agent-identity';
 import { ObjectIndexRepository } from '../index/object-index.repository';
 import { LocalReplicaTarget } from '../replicas/local-replica.target';
 
+/** LocalReplicaTarget that knows which of its writes are still running (a write past the quorum finishes after the answer). */
+export class TrackedLocalReplicaTarget extends LocalReplicaTarget {
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  override write(...args: Parameters<LocalReplicaTarget['write']>): ReturnType<LocalReplicaTarget['write']> {
+    const p = super.write(...args);
+    this.inFlight.add(p);
+    const done = () => this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  /** Resolves once no write is running. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+}
+
 /** One service's storage for a spec: a real fs backend and a real sqlite index in `dir`. */
 export interface TestNode {
   name: string;
@@ -13,7 +35,7 @@ export interface TestNode {
   dir: string;
   backend: FsBackend;
   index: ObjectIndexRepository;
-  local: LocalReplicaTarget;
+  local: TrackedLocalReplicaTarget;
 }
 
 /** Creates a node's storage under `root/<name>`; close it with closeTestNode. */
@@ -23,7 +45,7 @@ export function createTestNode(name: string, root: string, region = `region-${na
   const identity = new AgentIdentity(name, region, `http://${name}.invalid`);
   const backend = new FsBackend({ root: join(dir, 'objects') });
   const index = new ObjectIndexRepository(join(dir, 'index.sqlite'));
-  return { name, identity, dir, backend, index, local: new LocalReplicaTarget(identity, backend, index) };
+  return { name, identity, dir, backend, index, local: new TrackedLocalReplicaTarget(identity, backend, index) };
 }
 
 export async function closeTestNode(node: TestNode): Promise<void> {
