@@ -6,8 +6,9 @@
  * to mint tokens; a tampered map on an agent's disk; a deleted user's token;
  * a re-created user reading the old user's objects; world-readable secrets.
  */
-import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import {
@@ -237,5 +238,27 @@ describe('security of a running cluster (controller + 3 fs agents)', () => {
       timeoutMs: 10_000,
       description: `${a.name} back after re-admission`,
     });
+  });
+
+  it('upgrades an agent registered before per-agent keys: its old credential proves it once, then only its key counts', async () => {
+    const c = agents[2]!;
+    await c.stop();
+    await controller.stop();
+    // What a cluster from before looks like: the service has no key, the database and the agent hold the shared credential.
+    const db = new Database(join(dir, 'controller.sqlite'));
+    db.prepare('UPDATE services SET publicKey = NULL WHERE name = ?').run(c.name);
+    db.prepare("INSERT INTO cluster_state (key, value) VALUES ('clusterCredential', 'legacy-shared-credential')").run();
+    db.close();
+    for (const file of ['identity.key', 'controller-key.json']) rmSync(join(c.dataDir, file));
+    writeFileSync(join(c.dataDir, 'cluster-credential'), 'legacy-shared-credential', { mode: 0o600 });
+    await controller.restart();
+    await c.start();
+    await c.waitUntilServing();
+    await waitFor(() => !existsSync(join(c.dataDir, 'cluster-credential')), { timeoutMs: 10_000, description: 'the old credential forgotten' });
+    const newKey = createPublicKey(stolenIdentity(c)).export({ type: 'spki', format: 'pem' }).toString();
+    expect(c.persistedMap().services.find((s) => s.name === c.name)?.publicKey).toBe(newKey);
+    expect(await containersStatus(c, await controller.login())).toBe(200);
+    // The old credential opens nothing now, not even a registration under the name.
+    expect((await http('GET', `${controller.url}/v1/cluster-map`, { headers: { 'x-mcos-cluster-credential': 'legacy-shared-credential' } })).status).toBe(401);
   });
 });

@@ -14,7 +14,7 @@ import type { ClusterMapService } from '../cluster-map/cluster-map.service';
 import { AgentIdentity } from '../config/agent-identity';
 import { AssertionCheck, ControllerOnlyGuard, PeerOnlyGuard } from './service-assertion.guard';
 
-type MapView = Pick<ClusterMapService, 'joined' | 'issuerKey' | 'signingKeyOf'>;
+type MapView = Pick<ClusterMapService, 'issuerKey' | 'signingKeyOf'> & { joined: boolean };
 
 function keyPair(): { publicKey: KeyObject; privateKey: KeyObject } {
   const pair = generateEd25519KeyPair();

@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { type ClusterMap, ensurePrivateDir, ensurePrivateFile, type PinnedMapKey, readIfExists, writePrivateFileAtomic } from '@mcos/common';
 
@@ -11,11 +12,27 @@ import { type ClusterMap, ensurePrivateDir, ensurePrivateFile, type PinnedMapKey
 export class ClusterStateStore {
   private readonly mapFile: string;
   private readonly pinnedKeyFile: string;
+  private readonly legacyCredentialFile: string;
 
   constructor(readonly dataDir: string) {
     ensurePrivateDir(dataDir);
     this.mapFile = join(dataDir, 'cluster-map.json');
     this.pinnedKeyFile = join(dataDir, 'controller-key.json');
+    this.legacyCredentialFile = join(dataDir, 'cluster-credential');
+  }
+
+  /**
+   * The shared cluster credential an agent from before per-agent keys kept
+   * here: it proves, once, that this agent may register its first key under
+   * its old name.
+   */
+  async loadLegacyCredential(): Promise<string | undefined> {
+    return (await readIfExists(this.legacyCredentialFile))?.trim() || undefined;
+  }
+
+  /** Once the agent registered with its own key, the old credential is of no use to anyone: it goes. */
+  async forgetLegacyCredential(): Promise<void> {
+    await fs.rm(this.legacyCredentialFile, { force: true });
   }
 
   /**

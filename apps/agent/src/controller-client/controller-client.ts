@@ -6,6 +6,7 @@ import {
   ClusterMap,
   DomainError,
   JOIN_TOKEN_HEADER,
+  LEGACY_CLUSTER_CREDENTIAL_HEADER,
   RegisterServiceRequest,
   RegisterServiceResponse,
   SERVICE_ASSERTION_HEADER,
@@ -43,9 +44,14 @@ export class ControllerClient {
     });
   }
 
-  /** Registers with the join token; the assertion proves this agent holds the key in `request.publicKey`. */
-  async register(request: RegisterServiceRequest): Promise<RegisterServiceResponse> {
+  /**
+   * Registers with the join token; the assertion proves this agent holds the
+   * key in `request.publicKey`. `legacyCredential`: the old shared
+   * credential of an agent registered before it had a key (sent once).
+   */
+  async register(request: RegisterServiceRequest, legacyCredential?: string): Promise<RegisterServiceResponse> {
     const headers: Record<string, string> = { [JOIN_TOKEN_HEADER]: this.options.joinToken, [SERVICE_ASSERTION_HEADER]: this.options.assertion() };
+    if (legacyCredential) headers[LEGACY_CLUSTER_CREDENTIAL_HEADER] = legacyCredential;
     const res = await this.send(() => this.http.post('/v1/services/register', request, { headers }));
     return this.body<RegisterServiceResponse>(res, 'register');
   }

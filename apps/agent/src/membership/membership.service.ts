@@ -3,6 +3,7 @@ import { ObjectBackend } from '@mcos/backends';
 import type { RegisterServiceRequest } from '@mcos/common';
 import { AgentCredentials } from '../cluster-map/agent-credentials';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
+import { ClusterStateStore } from '../cluster-map/cluster-state.store';
 import { AgentConfig } from '../config/agent-config';
 import { AgentIdentity } from '../config/agent-identity';
 import { ControllerClient } from '../controller-client/controller-client';
@@ -26,6 +27,7 @@ export class MembershipService {
     private readonly backend: ObjectBackend,
     private readonly map: ClusterMapService,
     private readonly credentials: AgentCredentials,
+    private readonly store: ClusterStateStore,
     private readonly controller: ControllerClient,
     private readonly peers: PeerClient,
     private readonly peerHealth: PeerHealth,
@@ -116,8 +118,9 @@ export class MembershipService {
 
   private async registerUntilDone(facts: RegisterServiceRequest): Promise<void> {
     try {
-      const answer = await this.controller.register(facts);
+      const answer = await this.controller.register(facts, await this.store.loadLegacyCredential());
       await this.map.acceptFromRegistration(answer.clusterMap);
+      await this.store.forgetLegacyCredential();
       this.logger.log(`registered with the controller as ${facts.name} (${facts.region}), cluster map v${this.map.version}`);
     } catch (err) {
       const how = this.map.version > 0 ? `serving from persisted map v${this.map.version}` : 'not serving until it joins';

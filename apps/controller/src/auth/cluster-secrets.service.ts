@@ -33,11 +33,14 @@ interface StoredTokenKey {
  * - the user-token keys by key id (the current one signs, retired ones still
  *   verify until their tokens have expired).
  * There is no shared cluster credential any more: each agent has its own
- * key (see ServiceIdentityService).
+ * key (see ServiceIdentityService). A database from before keeps the old
+ * credential only so that agents registered then can prove who they are
+ * once, when they register their first key.
  * Rotations run under the ClusterLock and are followed by a new map.
  */
 @Injectable()
 export class ClusterSecretsService implements OnModuleInit {
+  private legacy?: string;
   private tokenKeyList: StoredTokenKey[] = [];
   private currentToken?: { kid: string; privateKey: KeyObject; publicKeyPem: string };
   private chain: MapKeyLink[] = [];
@@ -50,10 +53,14 @@ export class ClusterSecretsService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    // A database from before per-agent keys still holds the shared credential: nothing accepts it, so it goes.
-    await this.state.delete('clusterCredential');
+    this.legacy = await this.state.get('clusterCredential');
     await this.loadTokenKeys();
     await this.loadMapKeys();
+  }
+
+  /** The pre-key shared credential of an upgraded cluster (undefined on clusters made since). */
+  get legacyCredential(): string | undefined {
+    return this.legacy;
   }
 
   /** PEM of the key that signs new user tokens. */

@@ -72,6 +72,27 @@ describe('RegistryService', () => {
       expect(core.identities.verify(fresh.assertion(core.clock.now(), 'c')).iss).toBe('c');
     });
 
+    it('lets a service registered before agents had keys adopt its first key with its old credential only', async () => {
+      await core.repos.state.set('clusterCredential', 'the-old-shared-credential');
+      await core.secrets.onModuleInit();
+      const now = core.clock.now();
+      await core.repos.services.save({
+        name: 'old', url: 'http://old.test', region: 'r', backend: 'fs', status: 'ACTIVE', weight: 1, weightSource: 'default',
+        distancesMs: {}, registeredAt: now, updatedAt: now,
+      });
+      const identity = identityOf('old');
+      const request = { name: 'old', url: 'http://old.test', region: 'r', backend: 'fs' as const, publicKey: identity.publicKey };
+      await expect(core.registry.register(request, { assertion: identity.assertion(now) })).rejects.toThrow(/before agents had keys/);
+      await expect(core.registry.register(request, { assertion: identity.assertion(now), legacyCredential: 'guess' })).rejects.toThrow(ConflictError);
+      await core.registry.register(request, { assertion: identity.assertion(now), legacyCredential: 'the-old-shared-credential' });
+      expect((await core.repos.services.findByName('old'))?.publicKey).toBe(identity.publicKey);
+      // From now on only that key: the credential opens nothing more.
+      const other = identityOf('old-impostor');
+      await expect(
+        core.registry.register({ ...request, publicKey: other.publicKey }, { assertion: other.assertion(now, 'old'), legacyCredential: 'the-old-shared-credential' }),
+      ).rejects.toThrow(/another identity key/);
+    });
+
     it('lets an agent deregister itself only', async () => {
       await join(core, 'a');
       await join(core, 'b');

@@ -7,13 +7,16 @@ import {
   ConflictError,
   ForbiddenError,
   keyIdOf,
+  LEGACY_CLUSTER_CREDENTIAL_HEADER,
   NotFoundError,
+  secretsEqual,
   parseEd25519PublicKey,
   BadRequestError,
   type RegisterServiceRequest,
   type RegisterServiceResponse,
   type ServiceStatus,
 } from '@mcos/common';
+import { ClusterSecretsService } from '../auth/cluster-secrets.service';
 import { ServiceIdentityService } from '../auth/service-identity.service';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
 import { ClusterLock } from '../common/cluster-lock';
@@ -98,6 +101,7 @@ export class RegistryService {
     private readonly health: HealthStore,
     private readonly rings: RingsService,
     private readonly clusterMap: ClusterMapService,
+    private readonly secrets: ClusterSecretsService,
     private readonly identities: ServiceIdentityService,
   ) {}
 
@@ -113,14 +117,14 @@ export class RegistryService {
    * @throws ForbiddenError the service was REMOVED or revoked and not re-admitted.
    * @throws ConflictError the name belongs to another identity.
    */
-  register(request: RegisterServiceRequest, proof: { assertion?: unknown }): Promise<RegisterServiceResponse> {
+  register(request: RegisterServiceRequest, proof: { assertion?: unknown; legacyCredential?: string }): Promise<RegisterServiceResponse> {
     return this.lock.run(async () => {
       const all = await this.repo.findAll();
       const existing = all.find((s) => s.name === request.name);
       const key = parseEd25519PublicKey(request.publicKey);
       if (!key) throw new BadRequestError('publicKey must be the PEM (SPKI) of an Ed25519 public key');
       this.identities.verifyProofOfPossession(proof.assertion, request.name, key);
-      if (existing) this.checkMayReturn(existing, keyIdOf(key));
+      if (existing) this.checkMayReturn(existing, keyIdOf(key), proof.legacyCredential);
       const now = this.clock.now();
       const weight = weightFor(request, existing, all.filter((s) => s.name !== request.name));
       const service: RegisteredService = {
@@ -149,13 +153,27 @@ export class RegistryService {
     });
   }
 
-  /** A known name may register again only as itself, and not after a removal unless re-admitted. */
-  private checkMayReturn(existing: RegisteredService, keyId: string): void {
+  /**
+   * A known name may register again only as itself, and not after a removal
+   * unless re-admitted. A service registered before agents had keys adopts
+   * its first key only with the old shared credential it was given then.
+   */
+  private checkMayReturn(existing: RegisteredService, keyId: string, legacyCredential: string | undefined): void {
     if (existing.readmittedAt !== undefined) return;
     if (existing.revokedAt !== undefined || existing.status === 'REMOVED') {
       throw new ForbiddenError(`Service ${existing.name} was ${existing.revokedAt !== undefined ? 'revoked' : 'removed'}; an admin must re-admit it (POST /v1/services/${existing.name}/readmit)`);
     }
-    if (existing.publicKey === undefined || keyIdOf(existing.publicKey) !== keyId) {
+    if (existing.publicKey === undefined) {
+      const expected = this.secrets.legacyCredential;
+      if (expected !== undefined && secretsEqual(legacyCredential, expected)) {
+        this.logger.log(`service ${existing.name} registered before agents had keys: adopts key ${keyId} (proved with its old cluster credential)`);
+        return;
+      }
+      throw new ConflictError(
+        `Service ${existing.name} was registered before agents had keys; its first key needs its old cluster credential (${LEGACY_CLUSTER_CREDENTIAL_HEADER}), or an admin removes and re-admits it`,
+      );
+    }
+    if (keyIdOf(existing.publicKey) !== keyId) {
       throw new ConflictError(`Service name ${existing.name} belongs to another identity key; an admin must remove and re-admit it`);
     }
   }

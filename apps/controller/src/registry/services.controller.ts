@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type RegisterServiceResponse, SERVICE_ASSERTION_HEADER } from '@mcos/common';
+import { LEGACY_CLUSTER_CREDENTIAL_HEADER, type RegisterServiceResponse, SERVICE_ASSERTION_HEADER } from '@mcos/common';
 import { AdminOnly, AgentOnly, JoinTokenRequired } from '../auth/auth.decorators';
 import { ApiErrors } from '../common/api-errors.decorator';
 import type { HttpRequest } from '../common/http-request';
@@ -24,13 +24,19 @@ export class ServicesController {
       'a REMOVED or revoked service gets 403 until an admin re-admits it.',
   })
   @ApiHeader({ name: SERVICE_ASSERTION_HEADER, required: true, description: 'Assertion by the key in the body (issuer = name, audience = "@controller")' })
+  @ApiHeader({
+    name: LEGACY_CLUSTER_CREDENTIAL_HEADER,
+    required: false,
+    description: 'Only for a service registered before agents had keys, once: the old shared credential proves it may adopt its first key',
+  })
   @ApiOkResponse({ type: RegisterAgentResponseDto })
   @ApiErrors(400, 403, 409)
   register(
     @Body() body: RegisterAgentDto,
     @Headers(SERVICE_ASSERTION_HEADER) assertion: string | undefined,
+    @Headers(LEGACY_CLUSTER_CREDENTIAL_HEADER) legacyCredential: string | undefined,
   ): Promise<RegisterServiceResponse> {
-    return this.registry.register(body, { assertion });
+    return this.registry.register(body, { assertion, legacyCredential });
   }
 
   @Post(':name/deregister')

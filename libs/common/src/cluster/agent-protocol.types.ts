@@ -21,6 +21,12 @@
 import type { BackendKind, ClusterMap } from './cluster-map.types';
 
 export const JOIN_TOKEN_HEADER = 'x-mcos-join-token';
+/**
+ * The shared cluster credential of MCOS before per-agent keys. Accepted for
+ * one thing only: an agent registered before it had a key proves, once,
+ * that it is that agent when it registers its first key (upgrade).
+ */
+export const LEGACY_CLUSTER_CREDENTIAL_HEADER = 'x-mcos-cluster-credential';
 /** A service assertion (see signAssertion). */
 export const SERVICE_ASSERTION_HEADER = 'x-mcos-assertion';
 /** The user's address, on a login an agent forwards; trusted only with a valid agent assertion. */
