@@ -13,6 +13,8 @@ const MS_DIGITS = 16;
 const COUNTER_DIGITS = 6;
 export const MAX_COUNTER = 10 ** COUNTER_DIGITS - 1;
 const PATTERN = /^(\d{16})\.(\d{6})\.([^\s]+)$/;
+/** The shape of a timestamp (string order = time order). */
+export const PATTERN_OF_TIMESTAMP: RegExp = PATTERN;
 
 export interface TimestampParts {
   ms: number;
@@ -43,4 +45,19 @@ export function isTimestamp(value: unknown): value is Timestamp {
 /** Negative when a is older than b, 0 when equal, positive when newer. */
 export function compareTimestamps(a: Timestamp, b: Timestamp): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The largest time a JavaScript Date can hold (±8.64e15 ms); 16-digit timestamps can exceed it. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * The wall time of a timestamp as a Date that is always valid, for display
+ * (listings, Last-Modified): a stored timestamp is data from outside and
+ * `toISOString` throws on an out-of-range Date, which must never turn a
+ * listing into a 500. Out-of-range values are clamped.
+ */
+export function timestampDate(ts: Timestamp): Date {
+  const m = PATTERN.exec(ts);
+  const ms = m ? Number(m[1]) : 0;
+  return new Date(Math.min(Math.max(ms, 0), MAX_DATE_MS));
 }

@@ -269,6 +269,61 @@ export class S3Settings {
   domain?: string;
 }
 
+/**
+ * The agent's HTTP server against slow clients and floods (issue 13, point 8).
+ * Timeouts follow progress, not total time: a 5 GiB upload that keeps
+ * moving is never cut, a connection that stops moving is.
+ */
+export class HttpServerSettings {
+  /** Time for a client to send a request's whole head (Node's headersTimeout). */
+  @IsInt()
+  @Min(1_000)
+  headersTimeoutMs = 20_000;
+
+  /** A connection with no byte in either direction for this long is closed (socket idle timeout, reset by data). */
+  @IsInt()
+  @Min(1_000)
+  idleTimeoutMs = 60_000;
+
+  /** How long an idle keep-alive connection is kept between requests. */
+  @IsInt()
+  @Min(100)
+  keepAliveTimeoutMs = 5_000;
+
+  /** Most connections open at once (users, peers and the controller together); more are refused at accept. */
+  @IsInt()
+  @Min(16)
+  maxConnections = 2_048;
+
+  /** Most /v1 requests of one user in flight at this agent; more get 429, so one user cannot starve others or peer traffic. */
+  @IsInt()
+  @Min(1)
+  maxRequestsPerUser = 64;
+}
+
+/** The pools of connections to other agents (issue 13, point 8). */
+export class PeerPoolSettings {
+  /** Connections per peer for replica reads (streamed to users: may be held by slow readers). */
+  @IsInt()
+  @Min(1)
+  readSocketsPerPeer = 48;
+
+  /** Connections per peer for replica writes: a separate pool, so slow readers never stall writes. */
+  @IsInt()
+  @Min(1)
+  writeSocketsPerPeer = 48;
+
+  /** Connections per peer for control calls (stats, versions, listings, ping, maps). */
+  @IsInt()
+  @Min(1)
+  controlSocketsPerPeer = 16;
+
+  /** A peer connection with no byte moving for this long is closed (a stalled stream frees its socket). */
+  @IsInt()
+  @Min(1_000)
+  idleStreamTimeoutMs = 60_000;
+}
+
 /** The agent's whole configuration (config/agent*.yaml + MCOS__* overrides). */
 export class AgentConfig {
   /** Unique service name: also the ring's service id. */
@@ -343,10 +398,26 @@ export class AgentConfig {
   @IsBoolean()
   md5WorkerThread = false;
 
-  /** Largest object accepted, in bytes (default 5 GiB). */
+  /** Largest object accepted, in bytes (default 5 GiB); counted as bytes stream in when no Content-Length is sent. */
   @IsInt()
   @IsPositive()
   maxObjectBytes = 5 * 1024 ** 3;
+
+  /** How far ahead of this agent's clock a timestamp from a peer may be (more: 400, the clock does not move). */
+  @IsInt()
+  @Min(1_000)
+  @Max(24 * 3600_000)
+  maxClockSkewMs = 5 * 60_000;
+
+  @IsObject()
+  @ValidateNested()
+  @Type(() => HttpServerSettings)
+  http: HttpServerSettings = new HttpServerSettings();
+
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PeerPoolSettings)
+  peers: PeerPoolSettings = new PeerPoolSettings();
 
   @IsObject()
   @ValidateNested()
