@@ -26,6 +26,9 @@ interface StoredTokenKey {
   retiredAt?: number;
 }
 
+/** A stored token key with its public half derived once. */
+type LoadedTokenKey = StoredTokenKey & { publicKeyPem: string };
+
 /**
  * The cluster's own secrets, made on first start and kept in the database:
  * - the map-signing key (Ed25519) and its endorsement chain: it signs every
@@ -41,7 +44,7 @@ interface StoredTokenKey {
 @Injectable()
 export class ClusterSecretsService implements OnModuleInit {
   private legacy?: string;
-  private tokenKeyList: StoredTokenKey[] = [];
+  private tokenKeyList: LoadedTokenKey[] = [];
   private currentToken?: { kid: string; privateKey: KeyObject; publicKeyPem: string };
   private chain: MapKeyLink[] = [];
   private mapPrivateKey?: KeyObject;
@@ -81,7 +84,7 @@ export class ClusterSecretsService implements OnModuleInit {
     const now = this.clock.now();
     return this.tokenKeyList
       .filter((k) => k.retiredAt === undefined || k.retiredAt + this.config.tokenTtlSeconds * 1000 > now)
-      .map((k) => ({ kid: k.kid, publicKey: publicKeyPemOf(k.privateKeyPem) }));
+      .map((k) => ({ kid: k.kid, publicKey: k.publicKeyPem }));
   }
 
   /** The controller's signing keys, oldest first (see @mcos/common verifyClusterMap). */
@@ -97,7 +100,7 @@ export class ClusterSecretsService implements OnModuleInit {
   async rotateTokenKey(): Promise<string> {
     const now = this.clock.now();
     const fresh = generateEd25519KeyPair();
-    const list = this.tokenKeyList.map((k) => (k.retiredAt === undefined ? { ...k, retiredAt: now } : k));
+    const list: StoredTokenKey[] = this.tokenKeyList.map(({ kid, privateKeyPem, retiredAt }) => ({ kid, privateKeyPem, retiredAt: retiredAt ?? now }));
     const ttlMs = this.config.tokenTtlSeconds * 1000;
     const kept = list.filter((k) => k.retiredAt === undefined || k.retiredAt + ttlMs > now);
     kept.push({ kid: keyIdOf(fresh.publicKeyPem), privateKeyPem: fresh.privateKeyPem });
@@ -136,11 +139,11 @@ export class ClusterSecretsService implements OnModuleInit {
   }
 
   private useTokenKeys(list: StoredTokenKey[]): void {
-    const current = list.find((k) => k.retiredAt === undefined);
+    const loaded = list.map((k) => ({ ...k, publicKeyPem: publicKeyPemOf(k.privateKeyPem) }));
+    const current = loaded.find((k) => k.retiredAt === undefined);
     if (!current) throw new Error('cluster state holds no current token key');
-    const privateKey = createPrivateKey(current.privateKeyPem);
-    this.tokenKeyList = list;
-    this.currentToken = { kid: current.kid, privateKey, publicKeyPem: publicKeyPemOf(privateKey) };
+    this.tokenKeyList = loaded;
+    this.currentToken = { kid: current.kid, privateKey: createPrivateKey(current.privateKeyPem), publicKeyPem: current.publicKeyPem };
   }
 
   private async loadMapKeys(): Promise<void> {
