@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliContext, Output } from './cli-context';
 import { registerAdminCommands } from './commands/admin.command';
 import { registerContainerCommands } from './commands/containers.command';
+import { registerKeyCommands } from './commands/keys.command';
 import { registerLoginCommands } from './commands/login.command';
 import { registerObjectCommands } from './commands/objects.command';
 import { CliError, ExitCode } from './errors/cli.error';
@@ -30,6 +31,7 @@ export function buildProgram(context: CliContext, version: string): Command {
   registerLoginCommands(program, context, outputFor);
   registerContainerCommands(program, context, outputFor);
   registerObjectCommands(program, context, outputFor);
+  registerKeyCommands(program, context, outputFor);
   registerAdminCommands(program, context, outputFor);
   configure(program, context);
   return program;

@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
-import type { CreateUserRequest, OptionRingView, OptionView, RebuildResult, ServiceView, UserRole, UserView } from '@mcos/common';
+import type { AccessKeyView, CreatedAccessKey, CreateUserRequest, OptionRingView, OptionView, RebuildResult, ServiceView, UserRole, UserView } from '@mcos/common';
 import { CliContext, controllerClient, Output } from '../cli-context';
 import { CliError, ExitCode } from '../errors/cli.error';
 import { formatBytes, formatDate, formatTable } from '../output/format';
 import { ask } from '../prompt';
+import { printCreated, printKeys, printRevoked } from './keys.command';
 
 type OutputFor = (command: Command) => Output;
 
@@ -113,6 +114,32 @@ export function registerAdminCommands(program: Command, context: CliContext, out
     .action(async (username: string, _options: unknown, command: Command) => {
       await call(command, 'DELETE', `/v1/users/${encodeURIComponent(username)}`);
       outputFor(command).result({ removed: username }, () => `Removed user ${username}.\n`);
+    });
+
+  const keys = admin.command('keys').description("a user's S3 access keys: create, ls, rm");
+  const keysPath = (username: string) => `/v1/users/${encodeURIComponent(username)}/keys`;
+  keys
+    .command('create')
+    .description('make an S3 access key for a user (its secret is shown this once)')
+    .argument('<username>', 'the user')
+    .action(async (username: string, _options: unknown, command: Command) => {
+      printCreated(outputFor(command), await call<CreatedAccessKey>(command, 'POST', keysPath(username)));
+    });
+  keys
+    .command('ls')
+    .description("a user's access keys (id, created, last used)")
+    .argument('<username>', 'the user')
+    .action(async (username: string, _options: unknown, command: Command) => {
+      printKeys(outputFor(command), await call<AccessKeyView[]>(command, 'GET', keysPath(username)));
+    });
+  keys
+    .command('rm')
+    .description("revoke a user's access key")
+    .argument('<username>', 'the user')
+    .argument('<id>', 'the access key id')
+    .action(async (username: string, id: string, _options: unknown, command: Command) => {
+      await call(command, 'DELETE', `${keysPath(username)}/${encodeURIComponent(id)}`);
+      printRevoked(outputFor(command), id);
     });
 
   admin

@@ -120,6 +120,17 @@ describe('AccessKeysService', () => {
       expect(opened.map((k) => k.accessKeyId)).not.toContain(b.accessKeyId);
     });
 
+    it('drops the keys of a reset user from the next fetch with a new version, even for an agent that held the current set', async () => {
+      const { identity } = await joinAgent(core, 'agent-1');
+      const a = await sut.create('alice');
+      const held = await fetchAs('agent-1', identity);
+      await core.users.resetPassword('alice', 'alice-password-2');
+      const set = await fetchAs('agent-1', identity, { haveVersion: held.version });
+      expect(set.version).toBeGreaterThan(held.version);
+      expect(set.keys.map((k) => k.accessKeyId)).not.toContain(a.accessKeyId);
+      expect(core.clusterMap.currentMap().accessKeysVersion).toBe(set.version);
+    });
+
     it('answers "unchanged" without keys when the agent holds the current version', async () => {
       const { identity } = await joinAgent(core, 'agent-1');
       await sut.create('alice');

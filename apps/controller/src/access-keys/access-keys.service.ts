@@ -32,10 +32,12 @@ const MINUTE_MS = 60_000;
  * Users' S3 access keys. A key lives as long as its owner's token
  * generation: it records the generation it was made under, and a password
  * reset or a deletion (which move the generation, see UsersService) kills
- * it without any hook here. Such keys are never listed, counted or handed
- * to agents, and are pruned from the table when seen; agents also refuse
- * them on their own, from the users' generations in the signed map, so the
- * revocation reaches them with the next map even if they cannot fetch keys.
+ * it without any hook in UsersService. Such keys are never listed,
+ * counted or handed to agents: agents refuse them on their own from the
+ * users' generations in the signed map (so the revocation reaches them with
+ * the map pushed for the reset or deletion, even if they cannot fetch keys),
+ * and the first fetch or listing that sees them deletes them and bumps the
+ * keys version, so they also leave every agent's sealed copy.
  *
  * Making or revoking a key bumps `accessKeysVersion` and publishes a map
  * carrying it; agents refetch their sealed set when it changes (and on
@@ -64,7 +66,8 @@ export class AccessKeysService {
   create(owner: string): Promise<CreatedAccessKey> {
     return this.lock.run(async () => {
       const user = await this.requiredUser(owner);
-      const live = await this.liveKeysOf(user);
+      const { live, dead } = splitKeys(await this.keys.findByOwner(owner), { [owner]: user.tokenGeneration }, new Set());
+      await this.keys.delete(dead);
       if (live.length >= MAX_ACCESS_KEYS_PER_USER) {
         throw new ConflictError(`${owner} already has ${MAX_ACCESS_KEYS_PER_USER} access keys (the most allowed); revoke one first`);
       }
@@ -85,7 +88,9 @@ export class AccessKeysService {
   /** @throws NotFoundError no such user. */
   async list(owner: string): Promise<AccessKeyView[]> {
     const user = await this.requiredUser(owner);
-    return (await this.liveKeysOf(user)).map(toView);
+    const { live, dead } = splitKeys(await this.keys.findByOwner(owner), { [owner]: user.tokenGeneration }, new Set());
+    await this.prune(dead);
+    return live.map(toView);
   }
 
   /**
@@ -96,9 +101,12 @@ export class AccessKeysService {
   revoke(owner: string, accessKeyId: string): Promise<void> {
     return this.lock.run(async () => {
       const user = await this.requiredUser(owner);
-      const key = (await this.liveKeysOf(user)).find((k) => k.accessKeyId === accessKeyId);
-      if (!key) throw new NotFoundError(`${owner} has no access key ${accessKeyId}`);
-      await this.keys.delete([accessKeyId]);
+      const { live, dead } = splitKeys(await this.keys.findByOwner(owner), { [owner]: user.tokenGeneration }, new Set());
+      if (!live.some((k) => k.accessKeyId === accessKeyId)) {
+        if ((await this.keys.delete(dead)) > 0) await this.bumpVersion(`access keys of ${owner} pruned`);
+        throw new NotFoundError(`${owner} has no access key ${accessKeyId}`);
+      }
+      await this.keys.delete([accessKeyId, ...dead]);
       await this.bumpVersion(`access key ${accessKeyId} of ${owner} revoked`);
       this.logger.log(`access key ${accessKeyId} of ${owner} revoked`);
     });
@@ -117,8 +125,8 @@ export class AccessKeysService {
     if (!recipient) throw new BadRequestError('sealingKey must be a raw X25519 public key (32 bytes, base64url)');
     const lastUsed = this.checkLastUsed(request.lastUsed);
     this.checkBinding(agent, request.sealingKey, request.sealingKeySignature);
-    const version = await this.version();
     const live = await this.liveKeys();
+    const version = await this.version();
     if (lastUsed.size > 0) await this.noteUsed(lastUsed, live);
     if (request.haveVersion === version) return { unchanged: true, version };
     return {
@@ -173,22 +181,23 @@ export class AccessKeysService {
   private async liveKeys(): Promise<StoredAccessKey[]> {
     const [all, generations, users] = await Promise.all([this.keys.findAll(), this.users.generations(), this.users.findAll()]);
     const deleting = new Set(users.filter((u) => u.deletingAt !== undefined).map((u) => u.username));
-    const live = all.filter((k) => generations[k.owner] !== undefined && !deleting.has(k.owner) && k.generation >= generations[k.owner]!);
-    if (live.length < all.length) await this.prune(all.filter((k) => !live.includes(k)));
+    const { live, dead } = splitKeys(all, generations, deleting);
+    await this.prune(dead);
     return live;
   }
 
-  private async liveKeysOf(user: StoredUser): Promise<StoredAccessKey[]> {
-    const all = await this.keys.findByOwner(user.username);
-    const live = all.filter((k) => k.generation >= user.tokenGeneration);
-    if (live.length < all.length) await this.prune(all.filter((k) => !live.includes(k)));
-    return live;
-  }
-
-  /** Dead keys are never served; deleting their rows is housekeeping (no map change needed: agents refuse them already). */
-  private async prune(dead: StoredAccessKey[]): Promise<void> {
-    const removed = await this.keys.delete(dead.map((k) => k.accessKeyId));
-    if (removed > 0) this.logger.log(`pruned ${removed} access key(s) of deleted users or reset passwords`);
+  /**
+   * Deletes dead keys (their owner's password was reset or the owner was
+   * deleted) and announces it with a new accessKeysVersion, so every agent
+   * drops them from its sealed set too (it refuses them already, from the
+   * generations in the map). Not inside the lock: it takes it.
+   */
+  private async prune(dead: string[]): Promise<void> {
+    if (dead.length === 0) return;
+    await this.lock.run(async () => {
+      const removed = await this.keys.delete(dead);
+      if (removed > 0) await this.bumpVersion(`${removed} access key(s) of deleted users or reset passwords pruned`);
+    });
   }
 
   private async version(): Promise<number> {
@@ -206,6 +215,18 @@ export class AccessKeysService {
     if (!user || user.deletingAt !== undefined) throw new NotFoundError(`No user named ${username}`);
     return user;
   }
+}
+
+/** Live keys, and the ids of dead ones: owner gone, being deleted, or their generation moved past the key's. */
+function splitKeys(keys: StoredAccessKey[], generations: Record<string, number>, deleting: Set<string>): { live: StoredAccessKey[]; dead: string[] } {
+  const live: StoredAccessKey[] = [];
+  const dead: string[] = [];
+  for (const key of keys) {
+    const generation = generations[key.owner];
+    if (generation !== undefined && !deleting.has(key.owner) && key.generation >= generation) live.push(key);
+    else dead.push(key.accessKeyId);
+  }
+  return { live, dead };
 }
 
 function toView(key: StoredAccessKey): AccessKeyView {
