@@ -1,5 +1,4 @@
 import type { StoredObjectInfo } from '@mcos/backends';
-import { versionFromHeaders, versionToHeaders } from '../peers/peer-protocol';
 import type { ReplicaVersion } from './replica-version';
 import { systemMetaOf, versionFromInfo } from './stored-version';
 
@@ -30,14 +29,5 @@ describe('object headers kept with a version', () => {
     const back = versionFromInfo(info(systemMetaOf(plain)));
     expect(back).toEqual(plain);
     expect('objectHeaders' in back).toBe(false);
-  });
-
-  it('round-trip through the peer protocol; a malformed header is refused', () => {
-    const headers = versionToHeaders(version);
-    expect(versionFromHeaders(headers)).toEqual(version);
-    const { objectHeaders: _none, ...plain } = version;
-    expect(versionToHeaders(plain)['x-mcos-object-headers']).toBeUndefined();
-    expect(() => versionFromHeaders({ ...headers, 'x-mcos-object-headers': encodeURIComponent('[1]') })).toThrow(/x-mcos-object-headers/);
-    expect(() => versionFromHeaders({ ...headers, 'x-mcos-object-headers': encodeURIComponent('{"a":1}') })).toThrow(/x-mcos-object-headers/);
   });
 });
