@@ -25,8 +25,8 @@ describe('PlacementService', () => {
       ],
       options: [
         { name: 'standard', replicas: 3, writeQuorum: 2, readQuorum: 2, ringOver: ['a', 'b', 'c', 'd', 'e'] },
-        // Moved from f and g (ring v1) to b, c (ring v2).
-        { name: 'moved', replicas: 2, writeQuorum: 1, readQuorum: 1, ringOver: ['b', 'c'] },
+        // Moved from f and g (ring v1) to b, c, d (ring v2).
+        { name: 'moved', replicas: 2, writeQuorum: 1, readQuorum: 1, ringOver: ['b', 'c', 'd'] },
       ],
       ringVersion: 2,
       previousRings: [testRing('moved', 1, 2, [{ name: 'f' }, { name: 'g' }])],
@@ -61,10 +61,11 @@ describe('PlacementService', () => {
 
   it('reads the holders under the previous ring after the primaries and before the handoffs', () => {
     const p = sut.forObject('alice', 'photos', 'cat.jpg', 'moved');
-    expect(p.primaries.sort()).toEqual(['b', 'c']);
     expect(p.previousHolders.sort()).toEqual(['f', 'g']);
+    expect(p.handoffs).toHaveLength(1);
     expect(p.read.candidates.slice(0, 2)).toEqual(p.primaries);
-    expect(p.read.candidates.slice(2).sort()).toEqual(['f', 'g']);
+    expect(p.read.candidates.slice(2, 4).sort()).toEqual(['f', 'g']);
+    expect(p.read.candidates.slice(4)).toEqual(p.handoffs);
     expect(p.read.homes).toBe(2);
     expect(p.write.homes).toEqual(p.primaries);
   });
