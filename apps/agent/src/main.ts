@@ -2,24 +2,21 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import express from 'express';
+import type { Server } from 'node:http';
 import { mkdirSync } from 'node:fs';
-import { ConfigError, createPinoLogger, loadConfig } from '@mcos/common';
+import { ConfigError, createPinoLogger, jsonBodies, loadConfig, refuseEncodedBodies } from '@mcos/common';
 import { ObjectBackend } from '@mcos/backends';
 import { AgentModule } from './agent.module';
 import { AgentConfig } from './config/agent-config';
 import { AgentExceptionFilter } from './http/agent-exception.filter';
+import { AGENT_JSON_ROUTES, applyServerLimits } from './http/server-limits';
 import { IndexRebuilder } from './index/index-rebuilder';
 import { ObjectIndexRepository } from './index/object-index.repository';
 import { MembershipService } from './membership/membership.service';
 import { PeerClient } from './peers/peer-client';
 import { BackgroundWorkService } from './repair/background-work.service';
-
-/** Object bodies (user and peer) are streamed raw; only other routes get JSON parsing. */
-function isRawBodyRoute(url: string): boolean {
-  const path = url.split('?')[0];
-  return /^\/v1\/containers\/[^/]+\/objects\/./.test(path) || path === '/v1/peer/replica';
-}
+import { S3DoorHandler } from './s3/door/s3-door.handler';
+import { closeS3, listenS3 } from './s3/door/s3-listener';
 
 async function bootstrap(): Promise<void> {
   let config: AgentConfig;
@@ -36,10 +33,9 @@ async function bootstrap(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true });
   const logger = createPinoLogger(`agent ${config.name}`, config.logLevel);
   const app = await NestFactory.create(AgentModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
-  const json = express.json({ limit: '256mb' });
-  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
-    isRawBodyRoute(req.url) ? next() : json(req, res, next),
-  );
+  // Limits before any work (issue 13, point 1): no compressed bodies, JSON only where a route takes it.
+  app.use(refuseEncodedBodies());
+  app.use(jsonBodies(AGENT_JSON_ROUTES));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new AgentExceptionFilter());
 
@@ -53,9 +49,13 @@ async function bootstrap(): Promise<void> {
   const membership = app.get(MembershipService);
   await app.get(IndexRebuilder).ensure();
   await membership.restore();
+  applyServerLimits(app.getHttpServer() as Server, config.http);
   await app.listen(config.port, config.host);
   logger.log(`agent ${config.name} (${config.region}) listening on ${config.url}, backend ${app.get(ObjectBackend).describe()}`, 'Main');
   if (config.md5WorkerThread) logger.log('MD5 of bodies over 1 MiB on a worker thread (md5WorkerThread)', 'Main');
+  // The S3 door: a second listener over the same services, with the user API's server limits.
+  const s3 = config.s3 ? await listenS3(app.get(S3DoorHandler).listener, config.s3, (server) => applyServerLimits(server, config.http)) : undefined;
+  if (config.s3) logger.log(`S3 on http://${config.s3.host}:${config.s3.port}${config.s3.domain ? ` (virtual-hosted under ${config.s3.domain})` : ''}`, 'Main');
   await membership.join();
   app.get(BackgroundWorkService).start();
 
@@ -63,6 +63,7 @@ async function bootstrap(): Promise<void> {
     logger.log(`${signal}: leaving the cluster`, 'Main');
     app.get(BackgroundWorkService).stop();
     await membership.leave();
+    await closeS3(s3);
     await app.close();
     app.get(PeerClient).close();
     app.get(ObjectIndexRepository).close();

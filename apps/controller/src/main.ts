@@ -16,7 +16,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createPinoLogger('controller', config.logLevel);
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger, abortOnError: false });
+  // Bodies are parsed by setUpApp's bounded parsers only (no urlencoded, no inflating).
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger, abortOnError: false, bodyParser: false });
   setUpApp(app);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);

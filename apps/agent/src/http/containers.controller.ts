@@ -1,14 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Account, UserAuthGuard } from '../auth/user-auth.guard';
 import { ContainersService } from '../objects/containers.service';
 import { CreateContainerDto, ListQueryDto } from './containers.dto';
 import { ContainerNamePipe } from './name.pipes';
+import { UserConcurrencyInterceptor } from './user-concurrency';
 
 @ApiTags('containers')
 @ApiBearerAuth()
 @UseGuards(UserAuthGuard)
+@UseInterceptors(UserConcurrencyInterceptor)
 @Controller('v1/containers')
 export class ContainersController {
   constructor(private readonly containers: ContainersService) {}

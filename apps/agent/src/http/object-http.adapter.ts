@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { PutObjectAnswer } from '@mcos/common';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { parseTimestamp } from '../clock/timestamp';
 import { ObjectsService } from '../objects/objects.service';
 import { contentLength, objectNameFromUrl, parseRange, setObjectHeaders, userMetaFromHeaders } from './object-http';
 
@@ -16,7 +15,7 @@ import { contentLength, objectNameFromUrl, parseRange, setObjectHeaders, userMet
 export class ObjectHttpAdapter {
   constructor(private readonly objects: ObjectsService) {}
 
-  put(account: string, container: string, req: Request): Promise<PutObjectAnswer> {
+  put(account: string, container: string, req: Request, res: Response): Promise<PutObjectAnswer> {
     const name = objectNameFromUrl(req.originalUrl);
     return this.objects.put({
       account,
@@ -27,6 +26,8 @@ export class ObjectHttpAdapter {
       contentType: req.headers['content-type'],
       userMetadata: userMetaFromHeaders(req),
       ifNoneMatch: req.headers['if-none-match'] === '*' ? '*' : undefined,
+      // A body that passed maxObjectBytes leaves unread bytes behind: close the connection after the 413.
+      onTooLarge: () => res.setHeader('connection', 'close'),
     });
   }
 
@@ -38,7 +39,7 @@ export class ObjectHttpAdapter {
     }
     const range = parseRange(req.headers.range);
     const read = await this.objects.get({ account, container, name, range });
-    setObjectHeaders(res, read.version, read.servedBy, parseTimestamp(read.version.timestamp).ms);
+    setObjectHeaders(res, read.version, read.servedBy);
     if (read.range) {
       res.status(206).setHeader('Content-Range', `bytes ${read.range.start}-${read.range.end}/${read.version.size}`);
       res.setHeader('Content-Length', String(read.range.end - read.range.start + 1));
@@ -51,7 +52,7 @@ export class ObjectHttpAdapter {
   async head(account: string, container: string, req: Request, res: Response): Promise<void> {
     const name = objectNameFromUrl(req.originalUrl);
     const { version, servedBy } = await this.objects.head({ account, container, name });
-    setObjectHeaders(res, version, servedBy, parseTimestamp(version.timestamp).ms);
+    setObjectHeaders(res, version, servedBy);
     res.status(200).setHeader('Content-Length', String(version.size));
     res.end();
   }

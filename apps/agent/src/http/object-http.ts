@@ -2,19 +2,23 @@ import type { Request, Response } from 'express';
 import { BadRequestError, SERVED_BY_HEADER } from '@mcos/common';
 import type { ObjectRange } from '../objects/objects.service';
 import type { ReplicaVersion } from '../storage/replica-version';
+import { timestampDate } from '../clock/timestamp';
 
 const USER_META_PREFIX = 'x-object-meta-';
 const META_NAME = /^[a-z0-9-]{1,128}$/;
 
+/** `/v1/containers/<container>/objects/<name>`: the container is one segment, so its own name (even `objects`) cannot move where the object name starts. */
+const OBJECT_PATH = /^\/v1\/containers\/[^/]+\/objects\/(.*)$/s;
+
 /**
  * The object name from the raw request path: everything after
- * `/objects/`, percent-decoded once. Routers split wildcards on `/` and may
- * decode `%2F`; reading the raw path keeps every byte of the name.
+ * `/v1/containers/<container>/objects/`, percent-decoded once. Routers split
+ * wildcards on `/` and may decode `%2F`; reading the raw path keeps every
+ * byte of the name.
  */
 export function objectNameFromUrl(url: string): string {
   const path = url.split('?')[0];
-  const at = path.indexOf('/objects/');
-  const raw = at >= 0 ? path.slice(at + '/objects/'.length) : '';
+  const raw = OBJECT_PATH.exec(path)?.[1] ?? '';
   try {
     return decodeURIComponent(raw);
   } catch {
@@ -60,14 +64,17 @@ export function parseRange(header: string | undefined): ObjectRange | undefined 
 }
 
 /** Headers describing a stored version, as GET and HEAD send them. */
-export function setObjectHeaders(res: Response, v: ReplicaVersion, servedBy: string, lastModifiedMs: number): void {
+export function setObjectHeaders(res: Response, v: ReplicaVersion, servedBy: string): void {
   res.setHeader('ETag', `"${v.etag}"`);
   res.setHeader('Content-Type', v.contentType ?? 'application/octet-stream');
-  res.setHeader('Last-Modified', new Date(lastModifiedMs).toUTCString());
+  res.setHeader('Last-Modified', timestampDate(v.timestamp).toUTCString());
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('X-Timestamp', v.timestamp);
   res.setHeader(SERVED_BY_HEADER, servedBy);
   for (const [k, value] of Object.entries(v.userMeta)) {
-    res.setHeader(`${USER_META_PREFIX}${k}`, Buffer.from(value, 'utf8').toString('latin1'));
+    const latin1 = Buffer.from(value, 'utf8').toString('latin1');
+    // The doors refuse such values; one stored before they did must not make every GET a 500.
+    if (!META_NAME.test(k) || /[\u0000-\u0008\u000a-\u001f\u007f]/.test(latin1)) continue;
+    res.setHeader(`${USER_META_PREFIX}${k}`, latin1);
   }
 }

@@ -1,10 +1,11 @@
-import { Controller, Delete, Get, Head, HttpCode, Param, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Head, HttpCode, Param, Put, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Account, UserAuthGuard } from '../auth/user-auth.guard';
 import { ObjectsService } from '../objects/objects.service';
 import { ListObjectsQueryDto } from './containers.dto';
 import { ContainerNamePipe } from './name.pipes';
+import { UserConcurrencyInterceptor } from './user-concurrency';
 import { ObjectHttpAdapter } from './object-http.adapter';
 
 /**
@@ -14,6 +15,7 @@ import { ObjectHttpAdapter } from './object-http.adapter';
 @ApiTags('objects')
 @ApiBearerAuth()
 @UseGuards(UserAuthGuard)
+@UseInterceptors(UserConcurrencyInterceptor)
 @Controller('v1/containers/:container/objects')
 export class ObjectsController {
   constructor(
@@ -28,8 +30,13 @@ export class ObjectsController {
 
   @Put('*name')
   @HttpCode(201)
-  put(@Account() account: string, @Param('container', ContainerNamePipe) container: string, @Req() req: Request) {
-    return this.requests.put(account, container, req);
+  put(
+    @Account() account: string,
+    @Param('container', ContainerNamePipe) container: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.requests.put(account, container, req, res);
   }
 
   @Get('*name')

@@ -9,6 +9,8 @@ import { KeysController } from './keys.controller';
 import { LoginController } from './login.controller';
 import { ObjectHttpAdapter } from './object-http.adapter';
 import { ObjectsController } from './objects.controller';
+import { MAX_REQUESTS_PER_USER, PerUserLimiter, UserConcurrencyInterceptor } from './user-concurrency';
+import { AgentConfig } from '../config/agent-config';
 
 /**
  * The user API door (`/v1`): containers, objects, login. Controllers and the
@@ -19,6 +21,10 @@ import { ObjectsController } from './objects.controller';
 @Module({
   imports: [AuthModule, ObjectsModule, ClusterMapModule, ControllerClientModule, AccessKeysModule],
   controllers: [LoginController, ContainersController, ObjectsController, KeysController],
-  providers: [ObjectHttpAdapter],
+  providers: [
+    ObjectHttpAdapter,
+    UserConcurrencyInterceptor,
+    { provide: MAX_REQUESTS_PER_USER, useFactory: (config: AgentConfig) => new PerUserLimiter(config.http.maxRequestsPerUser), inject: [AgentConfig] },
+  ],
 })
 export class UserApiModule {}

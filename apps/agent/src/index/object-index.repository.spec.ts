@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IndexEntry } from './index-entry';
-import { ObjectIndexRepository } from './object-index.repository';
+import { ObjectIndexRepository, prefixEnd } from './object-index.repository';
 
 function entry(name: string, ts: string, extra: Partial<IndexEntry> = {}): IndexEntry {
   return {
@@ -73,5 +73,39 @@ describe('ObjectIndexRepository', () => {
     expect(sut.count()).toBe(1);
     expect(sut.replaceAll([entry('x', '1'), entry('y', '1')])).toBe(2);
     expect(sut.scan('', 10).map((e) => e.name)).toEqual(['x', 'y']);
+  });
+});
+
+describe('listing queries seek (issue 13, point 9)', () => {
+  it('prefixEnd is the first string after every name with the prefix, in code point order', () => {
+    expect(prefixEnd('')).toBeUndefined();
+    expect(prefixEnd('a/')).toBe('a0');
+    expect(prefixEnd('ab')).toBe('ac');
+    expect(prefixEnd('a\u{10FFFF}')).toBe('b');
+    expect(prefixEnd('a\ud7ff')).toBe('a\ue000');
+    expect(prefixEnd('\u{10FFFF}')).toBeUndefined();
+  });
+
+  it('lists a prefix from the marker on, reading only the rows it returns', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcos-index-'));
+    const sut = new ObjectIndexRepository(join(dir, 'index.sqlite'));
+    try {
+      sut.upsertMany(['a/1', 'a/2', 'a/3', 'b', 'a0', 'a/\u{10FFFF}x'].map((n) => entry(n, '1')));
+      expect(sut.listObjects('alice', 'c', { prefix: 'a/', limit: 10 }).map((x) => x.name)).toEqual(['a/1', 'a/2', 'a/3', 'a/\u{10FFFF}x']);
+      expect(sut.listObjects('alice', 'c', { prefix: 'a/', marker: 'a/1', limit: 10 }).map((x) => x.name)).toEqual(['a/2', 'a/3', 'a/\u{10FFFF}x']);
+      expect(sut.listObjects('alice', 'c', { prefix: 'a/', marker: 'a', limit: 1 }).map((x) => x.name)).toEqual(['a/1']);
+      expect(sut.listObjects('alice', 'c', { marker: 'a/\u{10FFFF}', limit: 10 }).map((x) => x.name)).toEqual(['a/\u{10FFFF}x', 'a0', 'b']);
+      expect(sut.listingRowsRead).toBe(4 + 3 + 1 + 3);
+      // Both bounds are on the index: no scan of the rows before the marker or after the prefix.
+      const plan = (sut as unknown as { db: { prepare(sql: string): { all(p: object): { detail: string }[] } } }).db
+        .prepare(`EXPLAIN QUERY PLAN SELECT * FROM entries WHERE kind = 'object' AND account = @a AND container = @c AND name > @from AND name < @upto ORDER BY name LIMIT 5`)
+        .all({ a: 'alice', c: 'c', from: 'a/1', upto: 'a0' })
+        .map((r) => r.detail)
+        .join(' ');
+      expect(plan).toMatch(/USING INDEX entries_listing \(kind=\? AND account=\? AND container=\? AND name>\? AND name<\?\)/);
+    } finally {
+      sut.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

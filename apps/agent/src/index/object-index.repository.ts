@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { compareNames } from '../storage/object-key';
 import { IndexEntry, ListPage } from './index-entry';
 
 interface Row {
@@ -24,6 +25,7 @@ interface Row {
 export class ObjectIndexRepository {
   private readonly db: Database.Database;
   private readonly stmts;
+  private rowsRead = 0;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -58,16 +60,11 @@ export class ObjectIndexRepository {
         WHERE excluded.ts >= entries.ts`),
       remove: this.db.prepare<[string]>('DELETE FROM entries WHERE key = ?'),
       removeIfTs: this.db.prepare<[string, string]>('DELETE FROM entries WHERE key = ? AND ts = ?'),
-      listObjects: this.db.prepare<[ListParams], Row>(`
-        SELECT * FROM entries
-        WHERE kind = 'object' AND account = @account AND container = @container
-          AND name > @marker AND name >= @prefix AND substr(name, 1, length(@prefix)) = @prefix
-        ORDER BY name LIMIT @limit`),
-      listContainers: this.db.prepare<[ListParams], Row>(`
-        SELECT * FROM entries
-        WHERE kind = 'container' AND account = @account
-          AND container > @marker AND substr(container, 1, length(@prefix)) = @prefix
-        ORDER BY container LIMIT @limit`),
+      // Listings seek: one lower bound (after the marker, or from the prefix) and one upper bound
+      // (the end of the prefix's range), both on the index, so a query reads only the rows it
+      // returns however far into the container it starts (issue 13, point 9).
+      listObjects: listingStatements(this.db, 'object', 'name', `account = @account AND container = @container`),
+      listContainers: listingStatements(this.db, 'container', 'container', `account = @account`),
       scan: this.db.prepare<[string, number], Row>('SELECT * FROM entries WHERE key > ? ORDER BY key LIMIT ?'),
       count: this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM entries'),
       objectStats: this.db.prepare<[], { option: string; objects: number; bytes: number }>(`
@@ -106,12 +103,28 @@ export class ObjectIndexRepository {
 
   /** Objects of one container in name order, tombstones included. */
   listObjects(account: string, container: string, page: ListPage): IndexEntry[] {
-    return this.stmts.listObjects.all(listParams(account, container, page)).map(toEntry);
+    const params = listParams(account, container, page);
+    return this.counted(this.stmts.listObjects.for(params).all(params));
   }
 
   /** Container records of one account in name order, tombstones included. */
   listContainers(account: string, page: ListPage): IndexEntry[] {
-    return this.stmts.listContainers.all(listParams(account, '', page)).map(toEntry);
+    const params = listParams(account, '', page);
+    return this.counted(this.stmts.listContainers.for(params).all(params));
+  }
+
+  /**
+   * Rows the listing queries have returned since this repository opened:
+   * what a listing page cost this index (each query seeks by name and reads
+   * only the rows it returns), for tests and diagnostics.
+   */
+  get listingRowsRead(): number {
+    return this.rowsRead;
+  }
+
+  private counted(rows: Row[]): IndexEntry[] {
+    this.rowsRead += rows.length;
+    return rows.map(toEntry);
   }
 
   /** Every entry in key order after `afterKey`: the replicator's and auditor's walk. */
@@ -164,13 +177,54 @@ export class ObjectIndexRepository {
 interface ListParams {
   account: string;
   container: string;
-  marker: string;
-  prefix: string;
+  /** Exclusive lower bound (the marker) or inclusive one (the prefix), whichever is higher. */
+  from: string;
+  fromInclusive: boolean;
+  /** Exclusive upper bound: the first string after every name that starts with the prefix; undefined when none. */
+  upto: string | undefined;
   limit: number;
 }
 
 function listParams(account: string, container: string, page: ListPage): ListParams {
-  return { account, container, marker: page.marker ?? '', prefix: page.prefix ?? '', limit: page.limit };
+  const marker = page.marker ?? '';
+  const prefix = page.prefix ?? '';
+  const fromPrefix = compareNames(prefix, marker) > 0;
+  return { account, container, from: fromPrefix ? prefix : marker, fromInclusive: fromPrefix, upto: prefixEnd(prefix), limit: page.limit };
+}
+
+/** The four shapes of a listing query (lower bound inclusive or not, upper bound or none), prepared once. */
+function listingStatements(db: Database.Database, kind: string, column: string, scope: string) {
+  const prepare = (inclusive: boolean, bounded: boolean) =>
+    db.prepare<[Omit<ListParams, 'fromInclusive' | 'upto'> & { upto?: string }], Row>(`
+      SELECT * FROM entries
+      WHERE kind = '${kind}' AND ${scope}
+        AND ${column} ${inclusive ? '>=' : '>'} @from ${bounded ? `AND ${column} < @upto` : ''}
+      ORDER BY ${column} LIMIT @limit`);
+  const shapes = [prepare(false, false), prepare(false, true), prepare(true, false), prepare(true, true)];
+  return {
+    for(params: ListParams) {
+      const stmt = shapes[(params.fromInclusive ? 2 : 0) + (params.upto !== undefined ? 1 : 0)];
+      return { all: (p: ListParams) => stmt.all({ account: p.account, container: p.container, from: p.from, limit: p.limit, ...(p.upto !== undefined ? { upto: p.upto } : {}) }) };
+    },
+  };
+}
+
+/**
+ * The smallest string above every string that starts with `prefix`, in
+ * code point order (= UTF-8 byte order = sqlite's BINARY collation): the
+ * prefix with its last code point incremented (carrying over U+10FFFF,
+ * stepping over the surrogates); undefined for '' or all U+10FFFF.
+ */
+export function prefixEnd(prefix: string): string | undefined {
+  const points = Array.from(prefix, (c) => c.codePointAt(0)!);
+  while (points.length > 0) {
+    const last = points.pop()!;
+    if (last < 0x10ffff) {
+      const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
+      return String.fromCodePoint(...points, next);
+    }
+  }
+  return undefined;
 }
 
 function toRow(e: IndexEntry): Row {

@@ -1,13 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import type { ContainerListPage, ContainerView, ObjectListPage } from '@mcos/common';
 import { UnavailableError } from '@mcos/common';
-import { parseTimestamp } from '../clock/timestamp';
+import { parseTimestamp, timestampDate } from '../clock/timestamp';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
 import type { IndexEntry, ListPage } from '../index/index-entry';
 import { majority } from '../placement/placement.service';
 import type { ReplicaTarget } from '../replicas/replica-target';
 import { TargetRegistry } from '../replicas/target-registry';
 import { mergeListings, type PageFetcher } from './listing-merge';
+
+/**
+ * Names found deleted that one listing page may walk through on top of its
+ * limit before it ends early (truncated, nextMarker where it stopped): a
+ * page's work stays bounded however many recent deletes the container holds.
+ */
+export const DEAD_NAMES_PER_PAGE = 5_000;
 
 export interface ObjectListQuery {
   prefix?: string;
@@ -36,7 +43,7 @@ export class ListingService {
 
   async listObjects(account: string, container: ContainerView, query: ObjectListQuery): Promise<ObjectListPage> {
     const fetchers = this.fetchers((target, page) => target.listObjects(account, container.name, page), query.prefix);
-    const merged = await mergeListings(fetchers, query, (e) => e.name);
+    const merged = await mergeListings(fetchers, query, (e) => e.name, { maxNames: query.limit + DEAD_NAMES_PER_PAGE });
     const writeQuorum = this.map.option(container.option)?.writeQuorum ?? 1;
     const last = merged.items[merged.items.length - 1];
     return {
@@ -47,7 +54,7 @@ export class ListingService {
                 name: i.name,
                 size: i.entry.size,
                 etag: i.entry.etag,
-                lastModified: new Date(parseTimestamp(i.entry.timestamp).ms).toISOString(),
+                lastModified: timestampDate(i.entry.timestamp).toISOString(),
                 contentType: i.entry.contentType,
               },
             ]
@@ -55,7 +62,7 @@ export class ListingService {
       ),
       subdirs: merged.items.flatMap((i) => (i.kind === 'subdir' ? [i.name] : [])),
       truncated: merged.truncated,
-      nextMarker: merged.truncated ? last?.name : undefined,
+      nextMarker: merged.truncated ? (merged.nextMarker ?? last?.name) : undefined,
       // Every object was durable on at least W services, so fewer than W
       // missing answers cannot hide one.
       complete: merged.failed < writeQuorum,
@@ -74,9 +81,15 @@ export class ListingService {
 
   /** @throws UnavailableError when too few agents answered to be sure. */
   async isEmpty(account: string, container: ContainerView): Promise<boolean> {
-    const page = await this.listObjects(account, container, { limit: 1 });
-    if (!page.complete) throw new UnavailableError(`too few agents answered to be sure container ${container.name} is empty`);
-    return page.objects.length === 0 && page.subdirs.length === 0;
+    // A page may end early on many deletes (bounded work per page): read on until a name or the end.
+    let marker: string | undefined;
+    for (;;) {
+      const page = await this.listObjects(account, container, { limit: 1, marker });
+      if (!page.complete) throw new UnavailableError(`too few agents answered to be sure container ${container.name} is empty`);
+      if (page.objects.length > 0 || page.subdirs.length > 0) return false;
+      if (!page.truncated || !page.nextMarker) return true;
+      marker = page.nextMarker;
+    }
   }
 
   /** One page fetcher per member; a member that cannot be reached now fails (and counts as missing). */

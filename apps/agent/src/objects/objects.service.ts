@@ -11,7 +11,7 @@ import {
   UnavailableError,
 } from '@mcos/common';
 import { HybridClock } from '../clock/hybrid-clock';
-import { parseTimestamp } from '../clock/timestamp';
+import { timestampDate } from '../clock/timestamp';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
 import { type ObjectPlacement, PlacementService } from '../placement/placement.service';
 import { ReplicatedStore } from '../replicas/replicated-store';
@@ -22,6 +22,7 @@ import type { ByteRange, ReplicaVersion, ServedRange } from '../storage/replica-
 import { inlineMd5, MD5_SOURCE, type Md5Source } from '../streams/md5';
 import { verifyMd5 } from '../streams/verify-md5';
 import { ContainersService } from './containers.service';
+import { checkObjectMetadata, limitBody } from './object-rules';
 import { type ObjectListQuery, ListingService } from './listing.service';
 
 /** DI token of the ObjectLimits. */
@@ -44,6 +45,8 @@ export interface PutObjectInput extends ObjectAddress {
   objectHeaders?: Record<string, string>;
   /** `*`: create only, fail when a live version exists. */
   ifNoneMatch?: '*';
+  /** Called when a body without Content-Length passes maxObjectBytes (the door closes the connection). */
+  onTooLarge?: () => void;
 }
 
 /** A byte range to read: both ends (end inclusive, open when absent), or the last `suffix` bytes. */
@@ -90,12 +93,14 @@ export class ObjectsService {
    * @throws PayloadTooLargeError, PreconditionFailedError (ifNoneMatch), UnavailableError (no quorum)
    */
   async put(input: PutObjectInput): Promise<PutObjectAnswer> {
+    // Every limit before any work: nothing is looked up, no byte moves, for a request that breaks one.
     checkName(input.name);
-    const container = await this.containers.get(input.account, input.container);
-    const key = this.keyOf(input);
     if (input.contentLength !== undefined && input.contentLength > this.limits.maxObjectBytes) {
       throw new PayloadTooLargeError(`object is ${input.contentLength} bytes; the largest accepted is ${this.limits.maxObjectBytes}`);
     }
+    checkObjectMetadata(input.contentType, input.userMetadata);
+    const key = this.keyOf(input);
+    const container = await this.containers.get(input.account, input.container);
     const placement = this.placement(input, container);
     if (input.ifNoneMatch === '*') {
       const existing = await this.store.statNewest(key, placement.read);
@@ -111,7 +116,9 @@ export class ObjectsService {
       userMeta: input.userMetadata,
       ...(input.objectHeaders && Object.keys(input.objectHeaders).length > 0 ? { objectHeaders: input.objectHeaders } : {}),
     };
-    const result = await this.store.write(key, version, input.body, placement.write);
+    // Without a Content-Length the size is only known at the end: count it as it streams.
+    const body = input.contentLength === undefined ? limitBody(input.body, this.limits.maxObjectBytes, input.onTooLarge) : input.body;
+    const result = await this.store.write(key, version, body, placement.write);
     const durable = new Set(result.outcomes.filter((o) => o.ok).map((o) => o.service));
     const onPrimaries = placement.primaries.filter((s) => durable.has(s)).length;
     return {
@@ -225,7 +232,7 @@ export class ObjectsService {
       contentType: newest.contentType,
       userMeta: newest.userMeta,
       timestamp: newest.timestamp,
-      lastModified: new Date(parseTimestamp(newest.timestamp).ms).toISOString(),
+      lastModified: timestampDate(newest.timestamp).toISOString(),
       option: p.option,
       partition: p.partition,
       state,

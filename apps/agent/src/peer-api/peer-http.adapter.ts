@@ -1,14 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { BadRequestError, ClusterMap, ConflictError, NotFoundError, UnavailableError } from '@mcos/common';
+import {
+  BadRequestError,
+  ClusterMap,
+  ConflictError,
+  containerNameProblem,
+  identifierProblem,
+  NotFoundError,
+  objectNameProblem,
+  PayloadTooLargeError,
+  PreconditionFailedError,
+  UnavailableError,
+} from '@mcos/common';
 import { HybridClock } from '../clock/hybrid-clock';
-import { isTimestamp } from '../clock/timestamp';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
+import { AgentConfig } from '../config/agent-config';
 import { AgentIdentity } from '../config/agent-identity';
 import { parseRange } from '../http/object-http';
 import type { IndexEntry } from '../index/index-entry';
 import { ObjectIndexRepository } from '../index/object-index.repository';
+import { checkObjectMetadata, limitBody } from '../objects/object-rules';
 import type { HeldVersion } from '../peers/peer-client';
 import { versionFromHeaders, versionToHeaders } from '../peers/peer-protocol';
 import { LocalReplicaTarget } from '../replicas/local-replica.target';
@@ -32,8 +44,19 @@ export class PeerHttpAdapter {
     private readonly clock: HybridClock,
     private readonly identity: AgentIdentity,
     private readonly md5: Md5Worker,
+    private readonly config: AgentConfig,
   ) {}
 
+  /**
+   * Stores a replica sent by a peer. Everything a peer sends is checked
+   * before a byte of the body is read, as at the user door: the key against
+   * the naming rules, the version's timestamp against this agent's clock
+   * (at most maxClockSkewMs ahead, else 400 and the clock does not move), its
+   * metadata, and the size (413; counted as it streams when no length is sent).
+   * @throws PreconditionFailedError (412) when this agent already holds a
+   *   strictly newer version: the write did not take, and the sender must not
+   *   count it (see ReplicaWriter). The same version again answers 200, applied: false.
+   */
   async write(key: string, req: Request): Promise<ReplicaWriteResult> {
     checkKey(key);
     let version: ReplicaVersion;
@@ -42,19 +65,29 @@ export class PeerHttpAdapter {
     } catch (err) {
       throw new BadRequestError(`bad replica headers: ${(err as Error).message}`);
     }
-    if (!isTimestamp(version.timestamp)) throw new BadRequestError('bad replica timestamp');
-    this.clock.observe(version.timestamp);
+    this.clock.check(version.timestamp);
+    if (identifierProblem(version.option)) throw new BadRequestError('bad replica option');
+    if (!version.deleted) checkObjectMetadata(version.contentType, version.userMeta);
     const length = req.headers['content-length'];
-    const sent = { ...version, size: length === undefined ? undefined : Number(length) };
+    const size = length === undefined ? undefined : Number(length);
+    if (size !== undefined && size > this.config.maxObjectBytes) {
+      throw new PayloadTooLargeError(`replica is ${size} bytes; the largest accepted is ${this.config.maxObjectBytes}`);
+    }
+    this.clock.observe(version.timestamp);
+    const sent = { ...version, size };
+    const body = size === undefined ? limitBody(req, this.config.maxObjectBytes, () => closeAfterAnswer(req)) : req;
     // With the MD5 worker on, a large replica is hashed there, beside the thread that writes it,
     // and the driver records that digest; otherwise the driver hashes what it writes.
-    const hashed = !version.deleted && this.md5.wanted(sent.size) ? hashThrough(req, this.md5.open()) : undefined;
+    const hashed = !version.deleted && this.md5.wanted(sent.size) ? hashThrough(body, this.md5.open()) : undefined;
     let result: ReplicaWriteResult;
     try {
-      result = hashed ? await this.local.write(key, sent, hashed.body, hashed.digest) : await this.local.write(key, sent, req);
+      result = hashed ? await this.local.write(key, sent, hashed.body, hashed.digest) : await this.local.write(key, sent, body);
     } catch (err) {
       hashed?.body.destroy(); // releases the hash if the write failed before reading the body
       throw err;
+    }
+    if (!result.applied && result.held.timestamp > version.timestamp) {
+      throw new PreconditionFailedError(`this agent holds a newer version of ${key} (${result.held.timestamp}); ${version.timestamp} did not take`);
     }
     if (result.applied && version.etag && !version.deleted && version.etag !== result.held.etag) {
       // A replica pushed with a known MD5 arrived different: do not keep it.
@@ -96,20 +129,19 @@ export class PeerHttpAdapter {
 
   async drop(key: string, timestamp: string): Promise<{ dropped: true }> {
     checkKey(key);
-    if (!isTimestamp(timestamp)) throw new BadRequestError('timestamp must be an MCOS timestamp');
+    this.clock.check(timestamp);
     if (!(await this.local.drop(key, timestamp))) throw new ConflictError(`this agent does not hold version ${timestamp} of ${key}`);
     return { dropped: true };
   }
 
-  listObjects(q: Record<string, string>): IndexEntry[] {
-    const { account, container } = q;
-    if (!account || !container) throw new BadRequestError('account and container are required');
-    return this.index.listObjects(account, container, { prefix: q.prefix, marker: q.marker, limit: limitOf(q.limit) });
+  listObjects(q: Record<string, unknown>): IndexEntry[] {
+    const { account, container, prefix, marker } = listQuery(q, ['account', 'container'], ['prefix', 'marker']);
+    return this.index.listObjects(account, container, { prefix, marker, limit: limitOf(q.limit) });
   }
 
-  listContainers(q: Record<string, string>): IndexEntry[] {
-    if (!q.account) throw new BadRequestError('account is required');
-    return this.index.listContainers(q.account, { prefix: q.prefix, marker: q.marker, limit: limitOf(q.limit) });
+  listContainers(q: Record<string, unknown>): IndexEntry[] {
+    const { account, prefix, marker } = listQuery(q, ['account'], ['prefix', 'marker']);
+    return this.index.listContainers(account, { prefix, marker, limit: limitOf(q.limit) });
   }
 
   ping(): { name: string; clusterMapVersion: number } {
@@ -125,12 +157,48 @@ export class PeerHttpAdapter {
 
 const MAX_VERSION_BATCH = 1000;
 
+/**
+ * A key from a peer must be one MCOS writes: `c/<account>/<container>` or
+ * `o/<account>/<container>/<object>`, each part following the naming rules
+ * the user door applies (issue 13, point 7), so a peer cannot store under a
+ * name no user could address.
+ */
 function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string' || !parseKey(key)) throw new BadRequestError('key must be an MCOS object or container key');
+  const parsed = typeof key === 'string' && key.length <= MAX_PEER_KEY_LENGTH ? parseKey(key) : undefined;
+  if (!parsed) throw new BadRequestError('key must be an MCOS object or container key');
+  const problem =
+    identifierProblem(parsed.account) ??
+    containerNameProblem(parsed.container) ??
+    (parsed.kind === 'object' ? objectNameProblem(parsed.name) : undefined);
+  if (problem) throw new BadRequestError(`key ${JSON.stringify((key as string).slice(0, 200))}: a name ${problem}`);
 }
 
-function limitOf(raw: string | undefined): number {
-  const n = raw === undefined ? 1000 : Number(raw);
+/** "o/" + account + "/" + container + "/" + object name, all at their longest (in UTF-16 units, an upper bound). */
+const MAX_PEER_KEY_LENGTH = 2 + 63 + 1 + 256 + 1 + 1024;
+
+/** Required and optional string parameters of a peer listing (a repeated parameter arrives as an array: 400). */
+function listQuery<R extends string, O extends string>(
+  q: Record<string, unknown>,
+  required: R[],
+  optional: O[],
+): Record<R, string> & Partial<Record<O, string>> {
+  const out: Record<string, string> = {};
+  for (const name of [...required, ...optional]) {
+    const v = q[name];
+    if (v === undefined && (optional as string[]).includes(name)) continue;
+    if (typeof v !== 'string' || (v === '' && (required as string[]).includes(name))) throw new BadRequestError(`${name} must be one string`);
+    out[name] = v;
+  }
+  return out as Record<R, string> & Partial<Record<O, string>>;
+}
+
+/** A body that passed its limit leaves unread bytes behind: the connection closes after the 413. */
+function closeAfterAnswer(req: Request): void {
+  req.res?.setHeader('connection', 'close');
+}
+
+function limitOf(raw: unknown): number {
+  const n = raw === undefined ? 1000 : typeof raw === 'string' ? Number(raw) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new BadRequestError('limit must be an integer from 1 to 10000');
   return n;
 }

@@ -38,12 +38,12 @@ export class PeerController {
   }
 
   @Get('index/objects')
-  listObjects(@Query() q: Record<string, string>) {
+  listObjects(@Query() q: Record<string, unknown>) {
     return this.peer.listObjects(q);
   }
 
   @Get('index/containers')
-  listContainers(@Query() q: Record<string, string>) {
+  listContainers(@Query() q: Record<string, unknown>) {
     return this.peer.listContainers(q);
   }
 

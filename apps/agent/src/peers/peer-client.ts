@@ -23,7 +23,27 @@ export interface PeerClientOptions {
   assertion: (peerName: string) => string;
   /** Time to wait for a response to start; a streamed body may take longer. */
   timeoutMs: number;
+  /** Connections per peer of each pool, and the idle timeout of a connection in use; defaults below. */
+  pools?: PeerPools;
 }
+
+/**
+ * Three pools of keep-alive connections, each capped per peer (Node's
+ * maxSockets is per origin): replica reads stream to users and may be held
+ * as long as a slow reader keeps reading; replica writes and control calls
+ * (stats, versions, listings, ping, maps) must not wait behind them. Before
+ * issue 13 one 64-socket pool served all three, and a few dozen slow readers
+ * stalled every write to that peer. A connection on which no byte moves for
+ * `idleTimeoutMs` is closed, so a stalled stream frees its socket.
+ */
+export interface PeerPools {
+  readSockets: number;
+  writeSockets: number;
+  controlSockets: number;
+  idleTimeoutMs: number;
+}
+
+const DEFAULT_POOLS: PeerPools = { readSockets: 48, writeSockets: 48, controlSockets: 16, idleTimeoutMs: 60_000 };
 
 export interface IndexListQuery {
   account: string;
@@ -47,17 +67,26 @@ export interface HeldVersion {
  *
  * Replica bytes and stats (the per-request hot path) go over bare
  * `node:http` (`peer-http.ts`); the background and control calls (versions,
- * index listings, ping, cluster map, drops) use axios. Both share one
- * keep-alive agent.
+ * index listings, ping, cluster map, drops) use axios. Reads, writes and
+ * control calls each have their own pool (see PeerPools).
  */
 @Injectable()
 export class PeerClient {
   private readonly http: AxiosInstance;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly readAgent: http.Agent;
+  private readonly writeAgent: http.Agent;
+  private readonly controlAgent: http.Agent;
+  private readonly idleTimeoutMs: number;
 
   constructor(@Inject(PEER_CLIENT_OPTIONS) private readonly options: PeerClientOptions) {
+    const pools = options.pools ?? DEFAULT_POOLS;
+    const pool = (maxSockets: number) => new http.Agent({ keepAlive: true, maxSockets, timeout: pools.idleTimeoutMs });
+    this.readAgent = pool(pools.readSockets);
+    this.writeAgent = pool(pools.writeSockets);
+    this.controlAgent = pool(pools.controlSockets);
+    this.idleTimeoutMs = pools.idleTimeoutMs;
     this.http = axios.create({
-      httpAgent: this.agent,
+      httpAgent: this.controlAgent,
       timeout: options.timeoutMs,
       maxRedirects: 0,
       maxBodyLength: Infinity,
@@ -75,13 +104,13 @@ export class PeerClient {
     if (version.size !== undefined) headers['content-length'] = String(version.deleted ? 0 : version.size);
     headers['content-type'] ??= 'application/octet-stream';
     // No response deadline: the peer answers after the last byte is durable, however large.
-    const res = await this.send(peer, { method: 'PUT', url: this.url(peer, '/v1/peer/replica', { key }), headers, body, responseTimeoutMs: 0 });
+    const res = await this.send(peer, this.writeAgent, { method: 'PUT', url: this.url(peer, '/v1/peer/replica', { key }), headers, body, responseTimeoutMs: 0 });
     return JSON.parse(await this.okText(peer, res)) as ReplicaWriteResult;
   }
 
   /** The version a peer holds, or undefined when it holds nothing for the key. */
   async statReplica(peer: PeerRef, key: string): Promise<ReplicaVersion | undefined> {
-    const res = await this.send(peer, this.get(peer, '/v1/peer/replica/stat', { key }, this.auth(peer)));
+    const res = await this.send(peer, this.controlAgent, this.get(peer, '/v1/peer/replica/stat', { key }, this.auth(peer)));
     if (res.status === 404) {
       res.body.resume();
       return undefined;
@@ -93,7 +122,7 @@ export class PeerClient {
   async getReplica(peer: PeerRef, key: string, range?: ByteRange): Promise<ReplicaRead | undefined> {
     const headers: Record<string, string> = this.auth(peer);
     if (range) headers.range = `bytes=${range.start}-${range.end ?? ''}`;
-    const res = await this.send(peer, this.get(peer, '/v1/peer/replica', { key }, headers));
+    const res = await this.send(peer, this.readAgent, this.get(peer, '/v1/peer/replica', { key }, headers));
     if (res.status === 404) {
       res.body.resume();
       return undefined;
@@ -150,7 +179,7 @@ export class PeerClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    for (const agent of [this.readAgent, this.writeAgent, this.controlAgent]) agent.destroy();
   }
 
   private async getJson<T>(peer: PeerRef, path: string, query: object): Promise<T> {
@@ -166,10 +195,10 @@ export class PeerClient {
   }
 
   /** A hot-path request; transport failures and 5xx become PeerUnavailableError. */
-  private async send(peer: PeerRef, req: PeerHttpRequest): Promise<PeerHttpResponse> {
+  private async send(peer: PeerRef, agent: http.Agent, req: PeerHttpRequest): Promise<PeerHttpResponse> {
     let res: PeerHttpResponse;
     try {
-      res = await sendPeerRequest(this.agent, req);
+      res = await sendPeerRequest(agent, { ...req, idleTimeoutMs: this.idleTimeoutMs });
     } catch (err) {
       throw new PeerUnavailableError(peer.name, (err as { code?: string }).code ?? (err as Error).message, { cause: err });
     }

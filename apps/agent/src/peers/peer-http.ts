@@ -16,6 +16,13 @@ export interface PeerHttpRequest {
   body?: Readable;
   /** Longest wait for the response to start once the request is sent; 0 = none (large uploads). */
   responseTimeoutMs: number;
+  /**
+   * The connection is closed when no byte moves on it for this long, while
+   * sending, waiting or streaming the response (0 = never). It follows
+   * progress: a large transfer that keeps moving is never cut, a stalled one
+   * (a reader that stopped reading) gives its pooled socket back.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** A transport failure: the peer could not be reached or did not answer in time. */
@@ -53,6 +60,14 @@ export function sendPeerRequest(agent: http.Agent, req: PeerHttpRequest): Promis
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
     });
     outgoing.on('error', fail);
+    if (req.idleTimeoutMs) {
+      const idle = req.idleTimeoutMs;
+      outgoing.setTimeout(idle, () => {
+        const err = new PeerTransportError('ETIMEDOUT', `no byte moved for ${idle} ms`);
+        fail(err);
+        outgoing.destroy(err);
+      });
+    }
     const armTimer = () => {
       if (req.responseTimeoutMs <= 0 || settled) return;
       timer = setTimeout(() => {

@@ -17,6 +17,12 @@ const PEER_DOWN_MS = 5_000;
       useFactory: (config: AgentConfig, credentials: AgentCredentials): PeerClientOptions => ({
         assertion: (peer) => credentials.assertionFor(peer),
         timeoutMs: config.requestTimeoutMs,
+        pools: {
+          readSockets: config.peers.readSocketsPerPeer,
+          writeSockets: config.peers.writeSocketsPerPeer,
+          controlSockets: config.peers.controlSocketsPerPeer,
+          idleTimeoutMs: config.peers.idleStreamTimeoutMs,
+        },
       }),
       inject: [AgentConfig, AgentCredentials],
     },

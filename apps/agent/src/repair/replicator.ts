@@ -5,6 +5,7 @@ import { AgentIdentity } from '../config/agent-identity';
 import type { IndexEntry } from '../index/index-entry';
 import { ObjectIndexRepository } from '../index/object-index.repository';
 import { type HeldVersion, PeerClient } from '../peers/peer-client';
+import { PeerRejectedError } from '../peers/peer.errors';
 import { PlacementService } from '../placement/placement.service';
 import { LocalReplicaTarget } from '../replicas/local-replica.target';
 import { TargetRegistry } from '../replicas/target-registry';
@@ -168,6 +169,8 @@ export class Replicator {
       await this.peers.putReplica(this.registry.peer(home), entry.key, got.version, got.body);
       return true;
     } catch (err) {
+      // 412: the home already holds a newer version (see the peer door); it is healthy and needs nothing.
+      if (err instanceof PeerRejectedError && err.status === 412) return false;
       this.registry.observe(home, false);
       this.logger.warn(`replicator: push of ${entry.key} to ${home} failed: ${(err as Error).message}`);
       return false;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { UnavailableError } from '@mcos/common';
+import { ConflictError, UnavailableError } from '@mcos/common';
+import { PeerRejectedError } from '../peers/peer.errors';
 import type { IndexEntry } from '../index/index-entry';
 import type { OutgoingVersion, ReplicaRead, ReplicaVersion, ReplicaWriteResult } from '../storage/replica-version';
 import type { ReplicaTarget } from './replica-target';
@@ -13,7 +14,7 @@ class FakeTarget implements ReplicaTarget {
   knownMd5?: string;
   constructor(
     readonly service: string,
-    private readonly behaviour: { fail?: boolean; delayMs?: number } = {},
+    private readonly behaviour: { fail?: boolean; delayMs?: number; holdsNewer?: string } = {},
   ) {}
   async write(_key: string, version: OutgoingVersion, body: Readable, knownMd5?: PromiseLike<string>): Promise<ReplicaWriteResult> {
     const chunks: Buffer[] = [];
@@ -23,6 +24,10 @@ class FakeTarget implements ReplicaTarget {
     }
     if (this.behaviour.fail) throw new Error(`${this.service} is down`);
     if (this.behaviour.delayMs) await new Promise((r) => setTimeout(r, this.behaviour.delayMs));
+    if (this.behaviour.holdsNewer) {
+      // What LocalReplicaTarget answers when it already holds a newer version: nothing written.
+      return { applied: false, held: { ...version, timestamp: this.behaviour.holdsNewer, size: 1, etag: 'newer' } as ReplicaVersion };
+    }
     this.stored = Buffer.concat(chunks);
     this.knownMd5 = await knownMd5;
     const etag = createHash('md5').update(this.stored).digest('hex');
@@ -100,5 +105,38 @@ describe('ReplicaWriter', () => {
     });
     await expect(write).rejects.toBeInstanceOf(UnavailableError);
     expect(spare.stored).toBeUndefined();
+  });
+});
+
+describe('ReplicaWriter and writes that lose on timestamp (issue 13, point 4)', () => {
+  const NEWER = '0000000000000002.000000.b';
+
+  it('does not count a replica that holds a newer version: the write fails with 409, not success', async () => {
+    const sut = new ReplicaWriter();
+    const targets = [new FakeTarget('a', { holdsNewer: NEWER }), new FakeTarget('b', { holdsNewer: NEWER }), new FakeTarget('c')];
+    await expect(sut.write({ key: 'k', version: version(3), body: body(Buffer.from('abc')), targets, spares: [], quorum: 2 })).rejects.toThrow(ConflictError);
+  });
+
+  it('treats a peer\'s 412 (it holds a newer version) the same way, and takes no spare for it', async () => {
+    class NewerPeer extends FakeTarget {
+      override async write(_k: string, _v: OutgoingVersion, b: Readable): Promise<ReplicaWriteResult> {
+        b.resume();
+        throw new PeerRejectedError(this.service, 412, 'holds a newer version');
+      }
+    }
+    const spare = new FakeTarget('spare');
+    const sut = new ReplicaWriter();
+    const targets = [new NewerPeer('a'), new NewerPeer('b'), new FakeTarget('c')];
+    await expect(sut.write({ key: 'k', version: version(3), body: body(Buffer.from('abc')), targets, spares: [spare], quorum: 2 })).rejects.toThrow(ConflictError);
+    expect(spare.stored).toBeUndefined();
+  });
+
+  it('answers at the quorum when enough replicas took it, and reports the superseded one as healthy', async () => {
+    const sut = new ReplicaWriter();
+    const targets = [new FakeTarget('a'), new FakeTarget('b'), new FakeTarget('c', { holdsNewer: NEWER })];
+    const result = await sut.write({ key: 'k', version: version(3), body: body(Buffer.from('abc')), targets, spares: [], quorum: 2 });
+    const all = await result.allSettled;
+    expect(all.find((o) => o.service === 'c')).toMatchObject({ ok: false, superseded: true });
+    expect(all.filter((o) => o.ok).map((o) => o.service).sort()).toEqual(['a', 'b']);
   });
 });

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { UnavailableError } from '@mcos/common';
+import { ConflictError, UnavailableError } from '@mcos/common';
+import { PeerRejectedError } from '../peers/peer.errors';
 import type { OutgoingVersion } from '../storage/replica-version';
 import { fanOut } from '../streams/fan-out';
 import { inlineMd5, MD5_SOURCE, type Md5Source } from '../streams/md5';
@@ -10,6 +11,8 @@ export interface ReplicaOutcome {
   service: string;
   ok: boolean;
   error?: string;
+  /** The target holds a strictly newer version: it is healthy, but this write did not take there. */
+  superseded?: boolean;
 }
 
 export interface QuorumWriteResult {
@@ -61,6 +64,15 @@ export class ReplicaWriter {
     const attempt = async (target: ReplicaTarget, body: Readable, branch?: number): Promise<ReplicaOutcome> => {
       try {
         const result = await target.write(key, version, body, md5OfBody);
+        // A replica that already holds a strictly newer version did not take this write. It
+        // does not count towards the quorum: counting it would answer success for a version
+        // that no reader will ever see, although the client's write may have started after
+        // the newer one finished (a newer timestamp from a clock up to maxClockSkewMs ahead).
+        // "Durable" here means "this version is stored", not "something at least as new is";
+        // when too few replicas took it the client learns the truth (409) and can write again,
+        // which this agent's clock, having observed the newer version, will then order after it.
+        // An equal timestamp is this very version (a retry or a replication): it counts.
+        if (!result.applied && result.held.timestamp > version.timestamp) throw new SupersededError(result.held.timestamp);
         const { md5 } = await split.digest;
         if (result.applied && result.held.etag !== md5 && !version.deleted) {
           throw new Error(`stored MD5 ${result.held.etag}, expected ${md5}`);
@@ -69,6 +81,10 @@ export class ReplicaWriter {
       } catch (err) {
         if (branch !== undefined) split.drop(branch, err as Error);
         const message = (err as Error).message;
+        if (err instanceof SupersededError || (err instanceof PeerRejectedError && err.status === 412)) {
+          // Healthy target, newer version there: a spare would not change what readers see.
+          return { service: target.service, ok: false, superseded: true, error: message };
+        }
         this.logger.warn(`write of ${key} to ${target.service} failed: ${message}`);
         const spare = replay ? spares.shift() : undefined;
         if (spare) return attempt(spare, bufferStream(replay!));
@@ -79,14 +95,20 @@ export class ReplicaWriter {
     return new Promise<QuorumWriteResult>((resolve, reject) => {
       let ok = 0;
       let failed = 0;
+      let superseded = false;
       const all = targets.map((target, i) =>
         attempt(target, split.branches[i], i).then((outcome) => {
           outcomes.push(outcome);
           if (outcome.ok && ++ok === quorum) {
             split.digest.then(({ md5, size }) => resolve({ etag: md5, size, outcomes: [...outcomes], allSettled }), reject);
           }
+          if (!outcome.ok && outcome.superseded) superseded = true;
           if (!outcome.ok && targets.length - ++failed < quorum) {
-            reject(new UnavailableError(`only ${ok} of the ${quorum} replicas required could be written (last error: ${outcome.error})`));
+            reject(
+              superseded
+                ? new ConflictError(`a newer version of this key was written meanwhile; this write did not take on ${quorum} replicas (${outcome.error})`)
+                : new UnavailableError(`only ${ok} of the ${quorum} replicas required could be written (last error: ${outcome.error})`),
+            );
           }
           return outcome;
         }),
@@ -95,6 +117,13 @@ export class ReplicaWriter {
       // A body that fails on the client's side fails the write, whatever the targets say.
       split.digest.catch(reject);
     });
+  }
+}
+
+/** This agent's own replica holds a newer version than the one written. */
+class SupersededError extends Error {
+  constructor(readonly held: string) {
+    super(`a newer version (${held}) is held`);
   }
 }
 

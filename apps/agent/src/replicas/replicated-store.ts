@@ -59,7 +59,7 @@ export class ReplicatedStore {
       spares: spares.map((s) => this.registry.get(s)),
       quorum: plan.quorum,
     });
-    void result.allSettled.then((outcomes) => outcomes.forEach((o) => this.registry.observe(o.service, o.ok)));
+    void result.allSettled.then((outcomes) => outcomes.forEach((o) => this.registry.observe(o.service, o.ok || o.superseded === true)));
     return result;
   }
 

@@ -7,6 +7,7 @@ type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => voi
 
 /** A route that takes a JSON body, and the largest body it takes. */
 export interface JsonRoute {
+  /** An HTTP method, or '*' for any method that carries a body. */
   method: string;
   /** Tested against the path (no query string). */
   path: RegExp;
@@ -70,7 +71,7 @@ export function jsonBodies(routes: JsonRoute[]): Middleware {
   return (req, res, next) => {
     const method = req.method ?? 'GET';
     const path = pathOf(req.url);
-    const entry = parsers.find((p) => p.route.method === method && p.route.path.test(path));
+    const entry = parsers.find((p) => (p.route.method === method || p.route.method === '*') && p.route.path.test(path));
     if (!entry) return next();
     if (!hasBody(req)) return next();
     const max = entry.route.maxInFlight;

@@ -1,0 +1,46 @@
+import type { Server } from 'node:http';
+import type { JsonRoute } from '@mcos/common';
+import type { HttpServerSettings } from '../config/agent-config';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * The agent's routes that take a JSON body, each with the smallest limit
+ * that fits what it legitimately carries. The body is parsed before any
+ * guard runs, so these limits are what an unauthenticated caller can make
+ * the agent read; everything else (object bodies, replica bodies) streams
+ * raw or is never read. Before issue 13 every route parsed up to 256 MiB,
+ * inflated.
+ */
+export const AGENT_JSON_ROUTES: JsonRoute[] = [
+  // {username, password}: identifiers and a password, well under 1 KiB.
+  { method: 'POST', path: /^\/v1\/auth\/login$/, limitBytes: 4 * KiB },
+  // {option}
+  { method: 'PUT', path: /^\/v1\/containers\/[^/]+$/, limitBytes: 4 * KiB },
+  // {keys}: at most 1000 keys of at most ~1.4 KiB each.
+  { method: 'POST', path: /^\/v1\/peer\/replica\/versions$/, limitBytes: 2 * MiB, maxInFlight: 8 },
+  // A cluster map (rings of every option, keys, users): large, so few at once.
+  { method: 'PUT', path: /^\/v1\/agent\/cluster-map$/, limitBytes: 32 * MiB, maxInFlight: 2 },
+];
+
+/**
+ * Server timeouts that follow progress rather than total time, and a cap on
+ * connections (issue 13, point 8):
+ * - `headersTimeout`: a request's head must arrive within it (slowloris);
+ * - the socket idle timeout closes a connection on which no byte moved in
+ *   either direction for `idleTimeoutMs`; every chunk resets it, so a 5 GiB
+ *   upload that keeps moving is never cut, and a reader that stops reading
+ *   frees its connection (and what it held upstream);
+ * - `requestTimeout` is off: Node's default (300 s for the whole request)
+ *   cut legitimate large uploads;
+ * - `maxConnections`: more connections are dropped at accept.
+ */
+export function applyServerLimits(server: Server, settings: HttpServerSettings): void {
+  server.headersTimeout = settings.headersTimeoutMs;
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = settings.keepAliveTimeoutMs;
+  server.maxConnections = settings.maxConnections;
+  // No 'timeout' listener: Node destroys the idle socket itself.
+  server.setTimeout(settings.idleTimeoutMs);
+}

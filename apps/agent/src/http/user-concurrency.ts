@@ -1,0 +1,63 @@
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { type TokenClaims, TooManyRequestsError } from '@mcos/common';
+import { finalize, type Observable } from 'rxjs';
+
+/** DI token of the most requests one user may have in flight at this agent. */
+export const MAX_REQUESTS_PER_USER = Symbol('MaxRequestsPerUser');
+
+/** Counts requests in flight per user; a user at the limit is refused, never queued. */
+export class PerUserLimiter {
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(readonly max: number) {}
+
+  /** A release function, or undefined when the user is at the limit. */
+  tryAcquire(user: string): (() => void) | undefined {
+    const n = this.inFlight.get(user) ?? 0;
+    if (n >= this.max) return undefined;
+    this.inFlight.set(user, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.inFlight.get(user) ?? 1) - 1;
+      if (left <= 0) this.inFlight.delete(user);
+      else this.inFlight.set(user, left);
+    };
+  }
+
+  inFlightOf(user: string): number {
+    return this.inFlight.get(user) ?? 0;
+  }
+}
+
+interface UserRequest {
+  user?: TokenClaims;
+}
+
+interface ClosableResponse {
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/**
+ * Bounds the requests of one user in flight at this agent (issue 13,
+ * point 8): past `http.maxRequestsPerUser` the next one is answered 429 at
+ * once, so one user's flood (or a few dozen slow readers) cannot take every
+ * connection to a peer or every backend slot from other users and from peer
+ * traffic. Runs after UserAuthGuard (it needs the verified user); a request
+ * counts until its answer is done or its connection closes, whichever comes first.
+ */
+@Injectable()
+export class UserConcurrencyInterceptor implements NestInterceptor {
+  constructor(@Inject(MAX_REQUESTS_PER_USER) private readonly limiter: PerUserLimiter) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const user = http.getRequest<UserRequest>().user?.sub;
+    if (!user) return next.handle();
+    const release = this.limiter.tryAcquire(user);
+    if (!release) throw new TooManyRequestsError(`${this.limiter.max} requests of this user are already in flight at this agent`, 1);
+    http.getResponse<ClosableResponse>().once('close', release);
+    return next.handle().pipe(finalize(release));
+  }
+}
