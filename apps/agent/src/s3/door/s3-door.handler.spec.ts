@@ -23,7 +23,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { createServer, request, type Server } from 'node:http';
+import { Agent, createServer, request, type Server } from 'node:http';
+import type { LookupFunction } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { MapCredentialStore, TEST_KEY } from '../testing/reference-signer';
 import { S3BucketOperations } from './bucket-operations';
@@ -323,6 +324,24 @@ describe('S3 door: listings', () => {
   it('an incomplete merged listing is 503 ServiceUnavailable, never a silently short list', async () => {
     containers.incomplete = true;
     expect(await failure(client().send(new ListObjectsV2Command({ Bucket: 'lst' })))).toMatchObject({ code: 'ServiceUnavailable', status: 503 });
+  });
+});
+
+describe('S3 door: virtual-hosted style', () => {
+  /** Resolves every name to loopback, so `<bucket>.s3.test` reaches the test server. */
+  const loopback: LookupFunction = (_host, options, callback) => {
+    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+    else callback(null, '127.0.0.1', 4);
+  };
+
+  it('addresses the bucket by the Host under s3.domain; path style keeps working', async () => {
+    const port = (server.address() as AddressInfo).port;
+    const hosted = client(TEST_KEY, { endpoint: `http://s3.test:${port}`, forcePathStyle: false, requestHandler: { httpAgent: new Agent({ lookup: loopback }) } });
+    await hosted.send(new CreateBucketCommand({ Bucket: 'vhost' }));
+    await hosted.send(new PutObjectCommand({ Bucket: 'vhost', Key: 'dir/k', Body: 'virtually' }));
+    expect(await (await hosted.send(new GetObjectCommand({ Bucket: 'vhost', Key: 'dir/k' }))).Body!.transformToString()).toBe('virtually');
+    expect((await hosted.send(new ListObjectsV2Command({ Bucket: 'vhost' }))).Contents?.map((c) => c.Key)).toEqual(['dir/k']);
+    expect(await (await client().send(new GetObjectCommand({ Bucket: 'vhost', Key: 'dir/k' }))).Body!.transformToString()).toBe('virtually');
   });
 });
 
