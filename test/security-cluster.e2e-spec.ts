@@ -261,4 +261,20 @@ describe('security of a running cluster (controller + 3 fs agents)', () => {
     // The old credential opens nothing now, not even a registration under the name.
     expect((await http('GET', `${controller.url}/v1/cluster-map`, { headers: { 'x-mcos-cluster-credential': 'legacy-shared-credential' } })).status).toBe(401);
   });
+
+  it('brings back an agent that was frozen through a key rotation (the push proves the new key it never saw)', async () => {
+    const b = agents[1]!;
+    const status = async () => (await http('GET', `${controller.url}/v1/services/${b.name}`, { token: admin })).body.status as string;
+    process.kill(b.pid!, 'SIGSTOP');
+    try {
+      await waitFor(async () => (await status()) === 'DISCONNECTED', { timeoutMs: 15_000, description: `${b.name} DISCONNECTED while frozen` });
+      const rotated = await http('POST', `${controller.url}/v1/cluster/keys/map/rotate`, { token: admin });
+      expect(rotated.status).toBe(200);
+    } finally {
+      process.kill(b.pid!, 'SIGCONT');
+    }
+    await waitFor(async () => (await status()) === 'ACTIVE', { timeoutMs: 20_000, description: `${b.name} ACTIVE again` });
+    const map = (await http('GET', `${controller.url}/v1/cluster-map`, { headers: { [SERVICE_ASSERTION_HEADER]: assertionAs(stolenIdentity(b), b.name, CONTROLLER_ISSUER) } })).body as ClusterMap;
+    expect((JSON.parse(readFileSync(join(b.dataDir, 'controller-key.json'), 'utf8')) as { keyId: string }).keyId).toBe(map.mapKeys?.at(-1)?.keyId);
+  });
 });

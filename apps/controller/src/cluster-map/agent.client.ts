@@ -11,7 +11,18 @@ import { ServiceIdentityService } from '../auth/service-identity.service';
 import { ControllerConfig } from '../config/controller-config';
 
 /** An agent did not answer, or answered something unusable. */
-export class AgentCallError extends UnavailableError {}
+export class AgentCallError extends UnavailableError {
+  constructor(
+    message: string,
+    options?: { cause?: unknown; status?: number },
+  ) {
+    super(message, options);
+    this.status = options?.status;
+  }
+
+  /** The agent's HTTP status, when it answered one. */
+  readonly status?: number;
+}
 
 /** An agent as the client addresses it: its name is the assertion's audience. */
 export interface AgentTarget {
@@ -66,7 +77,7 @@ export class AgentClient {
       throw new AgentCallError(`${init.method} ${url} failed: ${describeFetchError(cause)}`, { cause });
     }
     const text = await response.text().catch(() => '');
-    if (!response.ok) throw new AgentCallError(`${init.method} ${url} answered ${response.status}: ${text.slice(0, 200)}`);
+    if (!response.ok) throw new AgentCallError(`${init.method} ${url} answered ${response.status}: ${text.slice(0, 200)}`, { status: response.status });
     try {
       return JSON.parse(text) as unknown;
     } catch (cause) {

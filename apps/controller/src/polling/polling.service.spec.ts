@@ -10,7 +10,7 @@ describe('PollingService.pollOnce', () => {
 
   beforeEach(async () => {
     core = await createTestCore({ missThreshold: 2 });
-    sut = new PollingService(core.registry, asReal<AgentClient>(core.agents), core.metrics);
+    sut = new PollingService(core.registry, asReal<AgentClient>(core.agents), core.metrics, core.clusterMap);
     for (const name of ['a', 'b', 'c']) await join(core, name);
     await settle();
   });
@@ -38,6 +38,17 @@ describe('PollingService.pollOnce', () => {
     await sut.pollOnce();
     await settle();
     expect(a.held).toBe(core.clusterMap.version);
+  });
+
+  it('pushes the map to an agent that refuses polls (401: it missed a key rotation), which then answers again', async () => {
+    const b = core.agents.agents.get('http://b.test')!;
+    b.refusesPolls = true;
+    await sut.pollOnce();
+    await settle();
+    expect(core.agents.pushedTo('http://b.test').at(-1)).toBe(core.clusterMap.version);
+    expect(b.refusesPolls).toBe(false);
+    await sut.pollOnce();
+    expect((await core.registry.get('b')).missedPolls).toBe(0);
   });
 
   it('joins a round already running instead of starting another', async () => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AgentClient } from '../cluster-map/agent.client';
+import { AgentCallError, AgentClient } from '../cluster-map/agent.client';
+import { ClusterMapService } from '../cluster-map/cluster-map.service';
 import { MetricsService } from '../health/metrics.service';
 import { PollOutcome, RegistryService } from '../registry/registry.service';
 
@@ -16,6 +17,7 @@ export class PollingService {
     private readonly registry: RegistryService,
     private readonly client: AgentClient,
     private readonly metrics: MetricsService,
+    private readonly clusterMap: ClusterMapService,
   ) {}
 
   /** Polls every agent once; a call made while a round is running joins that round. */
@@ -41,6 +43,9 @@ export class PollingService {
           return { service, health };
         } catch (error) {
           this.metrics.countPoll('failed');
+          // 401: the agent does not know the key the controller signs with now (it missed a key rotation
+          // while away). The map push proves the new key with the endorsement it carries.
+          if (error instanceof AgentCallError && error.status === 401) this.clusterMap.noteAgentVersion(service, 0);
           return { service, error: error as Error };
         }
       }),

@@ -11,6 +11,8 @@ export interface FakeAgent {
   indexByOption?: Record<string, { objects: number; bytes: number }>;
   /** When set, pushes wait for it before answering. */
   gate?: Promise<void>;
+  /** Refuses polls with 401 until a push reaches it (an agent that missed a key rotation). */
+  refusesPolls?: boolean;
 }
 
 /** AgentClient without HTTP: agents are entries keyed by URL; every push is recorded. */
@@ -31,6 +33,7 @@ export class FakeAgentClient implements PublicOf<AgentClient> {
   /** Tests may also ask by URL. */
   async health(target: AgentTarget | string): Promise<AgentHealth> {
     const agent = this.reachable(typeof target === 'string' ? target : target.url);
+    if (agent.refusesPolls) throw new AgentCallError('GET /v1/agent/health answered 401: invalid service assertion signature', { status: 401 });
     return {
       name: agent.name ?? '',
       clusterMapVersion: agent.held,
@@ -49,6 +52,7 @@ export class FakeAgentClient implements PublicOf<AgentClient> {
     await agent.gate;
     const accepted = map.version > agent.held;
     if (accepted) agent.held = map.version;
+    agent.refusesPolls = false;
     return { accepted, version: agent.held };
   }
 
