@@ -8,16 +8,17 @@
  * while the controller is down still holds the keys; no secret reaches a
  * log.
  *
- * Until the S3 door serves requests, "the agent holds key K with secret S"
- * is checked the way only the agent's owner can: by opening the agent's own
- * sealed copy with the agent's own sealing key from its data dir.
+ * What an agent holds is checked two ways: by signed S3 requests at its S3
+ * door (AWS SDK v3), and by opening the agent's own sealed copy with the
+ * agent's own sealing key from its data dir (the way only its owner can).
  */
 import { execFile } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { ACCESS_KEY_ID_PATTERN, type AccessKeyView, type CreatedAccessKey, openAccessKeys, type SealedAccessKeySet } from '@mcos/common';
-import { AgentProcess, builtScript, cleanEnv, ControllerProcess, http, makeTempDir, removeTempDir, UserClient, waitFor } from './support';
+import { AgentProcess, builtScript, cleanEnv, ControllerProcess, freePort, http, makeTempDir, removeTempDir, UserClient, waitFor } from './support';
 
 jest.setTimeout(180_000);
 
@@ -37,10 +38,24 @@ function heldKeys(agent: AgentProcess): Map<string, { owner: string; secret: str
   return new Map(openAccessKeys(set, key, agent.name).map((k) => [k.accessKeyId, { owner: k.owner, secret: k.secret }]));
 }
 
+/** What a signed ListBuckets answers at an S3 endpoint: 'ok' or the S3 error code. */
+async function listBuckets(endpoint: string, key: { accessKeyId: string; secretAccessKey: string }): Promise<string> {
+  const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, maxAttempts: 1, credentials: key });
+  try {
+    await client.send(new ListBucketsCommand({}));
+    return 'ok';
+  } catch (error) {
+    return (error as { name?: string }).name ?? String(error);
+  } finally {
+    client.destroy();
+  }
+}
+
 describe('S3 access keys (controller + 2 fs agents)', () => {
   let dir: string;
   let controller: ControllerProcess;
   const agents: AgentProcess[] = [];
+  const s3Urls: string[] = [];
   let admin: string;
   const secrets: string[] = [];
 
@@ -48,7 +63,9 @@ describe('S3 access keys (controller + 2 fs agents)', () => {
     dir = makeTempDir('mcos-access-keys-');
     controller = await ControllerProcess.start({ dir, settings: { expectedServices: 2 } });
     for (let i = 1; i <= 2; i++) {
-      agents.push(await AgentProcess.start({ name: `fs-${i}`, region: `region-${i}`, controllerUrl: controller.url, dir: join(dir, `fs-${i}`) }));
+      const port = await freePort();
+      agents.push(await AgentProcess.start({ name: `fs-${i}`, region: `region-${i}`, controllerUrl: controller.url, dir: join(dir, `fs-${i}`), settings: { s3: { host: '127.0.0.1', port } } }));
+      s3Urls.push(`http://127.0.0.1:${port}`);
     }
     await Promise.all(agents.map((a) => a.waitUntilServing()));
     admin = await controller.login();
@@ -66,21 +83,28 @@ describe('S3 access keys (controller + 2 fs agents)', () => {
   const adminKeys = (username: string) => `${controller.url}/v1/users/${username}/keys`;
 
   async function heldEverywhere(accessKeyId: string, secret: string): Promise<void> {
-    for (const agent of agents) {
+    for (const [i, agent] of agents.entries()) {
       await waitFor(() => heldKeys(agent).get(accessKeyId)?.secret === secret, { timeoutMs: WITHIN_ONE_POLL_MS, description: `${accessKeyId} at ${agent.name}` });
+      expect(await listBuckets(s3Urls[i]!, { accessKeyId, secretAccessKey: secret })).toBe('ok');
     }
   }
 
-  async function goneEverywhere(accessKeyId: string, since: number): Promise<void> {
+  /** Refused by every S3 door and gone from every sealed copy, within one poll interval of `since`. */
+  async function goneEverywhere(key: { accessKeyId: string; secretAccessKey: string }, since: number): Promise<void> {
+    for (const [i, agent] of agents.entries()) {
+      await waitFor(async () => (await listBuckets(s3Urls[i]!, key)) === 'InvalidAccessKeyId', { timeoutMs: WITHIN_ONE_POLL_MS, description: `${key.accessKeyId} refused at ${agent.name}` });
+    }
+    const refusedAt = Date.now();
     for (const agent of agents) {
-      await waitFor(() => !heldKeys(agent).has(accessKeyId), { timeoutMs: WITHIN_ONE_POLL_MS, description: `${accessKeyId} gone at ${agent.name}` });
+      await waitFor(() => !heldKeys(agent).has(key.accessKeyId), { timeoutMs: WITHIN_ONE_POLL_MS, description: `${key.accessKeyId} gone at ${agent.name}` });
     }
-    expect(Date.now() - since).toBeLessThan(WITHIN_ONE_POLL_MS);
+    expect(refusedAt - since).toBeLessThan(WITHIN_ONE_POLL_MS);
   }
 
-  it('makes a key as admin: the secret once, a list without it, sealed at both agents (0600, never in clear)', async () => {
+  it('makes a key as admin: the secret once, a list without it, signed S3 requests verified at both agents (a wrong secret refused), sealed there 0600 and never in clear', async () => {
     const created = await http<CreatedAccessKey>('POST', adminKeys('kim'), { token: admin });
     expect(created.status).toBe(201);
+    expect(created.headers.get('cache-control')).toBe('no-store');
     const { accessKeyId, secretAccessKey } = created.body;
     secrets.push(secretAccessKey);
     expect(accessKeyId).toMatch(ACCESS_KEY_ID_PATTERN);
@@ -92,6 +116,7 @@ describe('S3 access keys (controller + 2 fs agents)', () => {
     expect(JSON.stringify(listed.body)).not.toContain(secretAccessKey);
 
     await heldEverywhere(accessKeyId, secretAccessKey);
+    expect(await listBuckets(s3Urls[0]!, { accessKeyId, secretAccessKey: secretAccessKey.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) })).toBe('SignatureDoesNotMatch');
     for (const agent of agents) {
       expect(heldKeys(agent).get(accessKeyId)?.owner).toBe('kim');
       const sealedFile = join(agent.dataDir, 'access-keys.json');
@@ -144,7 +169,7 @@ describe('S3 access keys (controller + 2 fs agents)', () => {
 
     const revokedAt = Date.now();
     expect((await lee.request('DELETE', `/v1/keys/${key.accessKeyId}`)).status).toBe(204);
-    await goneEverywhere(key.accessKeyId, revokedAt);
+    await goneEverywhere(key, revokedAt);
     expect((await lee.request('GET', '/v1/keys')).json<AccessKeyView[]>()).toEqual([]);
   });
 
@@ -190,15 +215,32 @@ describe('S3 access keys (controller + 2 fs agents)', () => {
 
     const resetAt = Date.now();
     expect((await http('PUT', `${controller.url}/v1/users/lee/password`, { token: admin, body: { password: 'lee-password-2' } })).status).toBe(204);
-    await goneEverywhere(made[0]!.accessKeyId, resetAt);
+    await goneEverywhere(made[0]!, resetAt);
     expect((await http<AccessKeyView[]>('GET', adminKeys('lee'), { token: admin })).body).toEqual([]);
 
     const deletedAt = Date.now();
     expect((await http('DELETE', `${controller.url}/v1/users/max`, { token: admin })).status).toBe(204);
-    await goneEverywhere(made[1]!.accessKeyId, deletedAt);
+    await goneEverywhere(made[1]!, deletedAt);
     // A re-created user of that name does not inherit the keys.
     expect((await http('POST', `${controller.url}/v1/users`, { token: admin, body: { username: 'max', password: 'max-password' } })).status).toBe(201);
     expect((await http<AccessKeyView[]>('GET', adminKeys('max'), { token: admin })).body).toEqual([]);
+  });
+
+  it("shows when a key was last used, as the agents report it with their refresh", async () => {
+    const created = (await http<CreatedAccessKey>('POST', adminKeys('kim'), { token: admin })).body;
+    secrets.push(created.secretAccessKey);
+    await heldEverywhere(created.accessKeyId, created.secretAccessKey);
+    const usedAt = Date.now();
+    expect(await listBuckets(s3Urls[1]!, created)).toBe('ok');
+    const seen = await waitFor(
+      async () => (await http<AccessKeyView[]>('GET', adminKeys('kim'), { token: admin })).body.find((k) => k.accessKeyId === created.accessKeyId)?.lastUsedAt,
+      { timeoutMs: WITHIN_ONE_POLL_MS, description: 'lastUsedAt reported' },
+    );
+    // To the minute: within the minute of the use (or the one before, across a minute boundary).
+    expect(Date.parse(seen)).toBeGreaterThan(usedAt - 2 * 60_000);
+    expect(Date.parse(seen)).toBeLessThanOrEqual(Date.now());
+    expect((await http('DELETE', `${adminKeys('kim')}/${created.accessKeyId}`, { token: admin })).status).toBe(204);
+    await goneEverywhere(created, Date.now());
   });
 
   it('documents the routes in Swagger', async () => {
@@ -211,6 +253,7 @@ describe('S3 access keys (controller + 2 fs agents)', () => {
   it('keeps the keys at an agent restarted while the controller is down', async () => {
     const kimKeys = (await http<AccessKeyView[]>('GET', adminKeys('kim'), { token: admin })).body;
     expect(kimKeys).toHaveLength(1);
+    const kimSecret = heldKeys(agents[0]!).get(kimKeys[0]!.accessKeyId)!.secret;
     const [agent] = agents as [AgentProcess];
     const before = heldKeys(agent);
     expect(before.has(kimKeys[0]!.accessKeyId)).toBe(true);
@@ -222,6 +265,8 @@ describe('S3 access keys (controller + 2 fs agents)', () => {
       // The failed fetches (controller down) kept the set: still there after several poll intervals.
       await waitFor(() => /access-key fetch failed, keeping 1 key\(s\)/.test(readFileSync(join(agent.dir, 'agent.log'), 'utf8')), { timeoutMs: 10_000, description: 'fetch failure noted' });
       expect(heldKeys(agent)).toEqual(before);
+      // The S3 door of the restarted agent verifies the key with no controller to ask.
+      expect(await listBuckets(s3Urls[0]!, { accessKeyId: kimKeys[0]!.accessKeyId, secretAccessKey: kimSecret })).toBe('ok');
     } finally {
       await controller.restart();
     }

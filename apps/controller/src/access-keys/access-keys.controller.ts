@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccessKeyView, AgentAccessKeysAnswer, CreatedAccessKey } from '@mcos/common';
 import { AdminOnly, AgentOnly, BEARER_SCHEME } from '../auth/auth.decorators';
@@ -19,6 +19,8 @@ export class UserAccessKeysController {
   constructor(private readonly keys: AccessKeysService) {}
 
   @Post()
+  // The one answer that carries a secret: no cache may keep it.
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: "Make an S3 access key for a user", description: CREATE_DESCRIPTION })
   @ApiCreatedResponse({ type: CreatedAccessKeyDto })
   @ApiErrors(404, 409)
@@ -53,6 +55,7 @@ export class MyAccessKeysController {
   constructor(private readonly keys: AccessKeysService) {}
 
   @Post()
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Make an S3 access key for yourself', description: CREATE_DESCRIPTION })
   @ApiCreatedResponse({ type: CreatedAccessKeyDto })
   @ApiErrors(409)
