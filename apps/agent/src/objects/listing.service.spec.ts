@@ -12,19 +12,17 @@ describe('ListingService over the indexes of 4 members (W=2)', () => {
   let agent: TestAgent;
   let sut: ListingService;
 
-  beforeEach(async () => {
-    cluster = TestCluster.create({
+  TestCluster.perTest(
+    {
       services: ['a', 'b', 'c', 'd'].map((name) => ({ name })),
       options: [{ name: 'standard', replicas: 3, writeQuorum: 2, readQuorum: 2 }],
-    });
-    agent = await cluster.agent('a');
-    sut = agent.listing;
-  });
-
-  afterEach(async () => {
-    await cluster.idle();
-    await cluster.close();
-  });
+    },
+    async (created) => {
+      cluster = created;
+      agent = await cluster.agent('a');
+      sut = agent.listing;
+    },
+  );
 
   /** Puts one version of an object straight into a member's storage (and so its index). */
   const hold = async (service: string, name: string, ms: number, data: string, deleted = false) => {

@@ -27,30 +27,28 @@ describe('ObjectsService over a test cluster (4 services, R=3, W=2, Rq=2)', () =
   let reporter: RecordingReporter;
   let sut: ObjectsService;
 
-  beforeEach(async () => {
-    cluster = TestCluster.create({
+  TestCluster.perTest(
+    {
       services: ['a', 'b', 'c', 'd'].map((name) => ({ name })),
       options: [{ name: 'standard', replicas: 3, writeQuorum: 2, readQuorum: 2 }],
-    });
-    agent = await cluster.agent('a', { limits: { maxObjectBytes: 2 << 20, maxKeyBytes: 200 } });
-    reporter = new RecordingReporter();
-    sut = new ObjectsService(
-      agent.containers,
-      agent.placement,
-      agent.store,
-      agent.listing,
-      agent.map,
-      new HybridClock('a', cluster.clock),
-      asReal<CorruptReplicaReporter>(reporter),
-      { maxObjectBytes: 2 << 20, maxKeyBytes: 200 },
-    );
-    await agent.containers.create(AT.account, AT.container, 'standard');
-  });
-
-  afterEach(async () => {
-    await cluster.idle();
-    await cluster.close();
-  });
+    },
+    async (created) => {
+      cluster = created;
+      agent = await cluster.agent('a', { limits: { maxObjectBytes: 2 << 20, maxKeyBytes: 200 } });
+      reporter = new RecordingReporter();
+      sut = new ObjectsService(
+        agent.containers,
+        agent.placement,
+        agent.store,
+        agent.listing,
+        agent.map,
+        new HybridClock('a', cluster.clock),
+        asReal<CorruptReplicaReporter>(reporter),
+        { maxObjectBytes: 2 << 20, maxKeyBytes: 200 },
+      );
+      await agent.containers.create(AT.account, AT.container, 'standard');
+    },
+  );
 
   const input = (name: string, data: string | Buffer, extra: Partial<PutObjectInput> = {}): PutObjectInput => ({
     ...AT,
@@ -229,21 +227,19 @@ describe('ContainersService over a test cluster (3 services)', () => {
   let cluster: TestCluster;
   let agent: TestAgent;
 
-  beforeEach(async () => {
-    cluster = TestCluster.create({
+  TestCluster.perTest(
+    {
       services: ['a', 'b', 'c'].map((name) => ({ name })),
       options: [
         { name: 'standard', replicas: 2, writeQuorum: 2, readQuorum: 1 },
         { name: 'cold', replicas: 1, writeQuorum: 1, readQuorum: 1 },
       ],
-    });
-    agent = await cluster.agent('a');
-  });
-
-  afterEach(async () => {
-    await cluster.idle();
-    await cluster.close();
-  });
+    },
+    async (created) => {
+      cluster = created;
+      agent = await cluster.agent('a');
+    },
+  );
 
   it('creates a container on every member; creating it again returns the existing one', async () => {
     const first = await agent.containers.create('alice', 'box', 'cold');
@@ -288,14 +284,15 @@ describe('ContainersService over a test cluster (3 services)', () => {
 describe('ObjectsService when every holder is corrupt (2 services, R=2, Rq=1)', () => {
   let cluster: TestCluster;
 
-  beforeEach(() => {
-    cluster = TestCluster.create({ services: [{ name: 'a' }, { name: 'b' }], options: [{ name: 'standard', replicas: 2, writeQuorum: 2, readQuorum: 1 }] });
-  });
-
-  afterEach(async () => {
-    await cluster.idle();
-    await cluster.close();
-  });
+  TestCluster.perTest(
+    {
+      services: [{ name: 'a' }, { name: 'b' }],
+      options: [{ name: 'standard', replicas: 2, writeQuorum: 2, readQuorum: 1 }],
+    },
+    (created) => {
+      cluster = created;
+    },
+  );
 
   it('fails with UnavailableError once no candidate is left, reporting each corrupt replica', async () => {
     const agent = await cluster.agent('a');

@@ -12,8 +12,8 @@ describe('PlacementService', () => {
   let agent: TestAgent;
   let sut: PlacementService;
 
-  beforeEach(async () => {
-    cluster = TestCluster.create({
+  TestCluster.perTest(
+    {
       services: [
         { name: 'a' },
         { name: 'b' },
@@ -30,12 +30,13 @@ describe('PlacementService', () => {
       ],
       ringVersion: 2,
       previousRings: [testRing('moved', 1, 2, [{ name: 'f' }, { name: 'g' }])],
-    });
-    agent = await cluster.agent('a');
-    sut = agent.placement;
-  });
-
-  afterEach(() => cluster.close());
+    },
+    async (created) => {
+      cluster = created;
+      agent = await cluster.agent('a');
+      sut = agent.placement;
+    },
+  );
 
   it("places an object on its ring's R primaries, with the other ring members as handoffs", () => {
     const p = sut.forObject('alice', 'photos', 'cat.jpg', 'standard');

@@ -14,18 +14,16 @@ describe('Auditor.runPass (3 services, R=2)', () => {
   let cluster: TestCluster;
   let agent: TestAgent;
 
-  beforeEach(async () => {
-    cluster = TestCluster.create({
+  TestCluster.perTest(
+    {
       services: ['a', 'b', 'c'].map((name) => ({ name })),
       options: [{ name: 'standard', replicas: 2, writeQuorum: 2, readQuorum: 1 }],
-    });
-    agent = await cluster.agent('a');
-  });
-
-  afterEach(async () => {
-    await cluster.idle();
-    await cluster.close();
-  });
+    },
+    async (created) => {
+      cluster = created;
+      agent = await cluster.agent('a');
+    },
+  );
 
   const ts = () => formatTimestamp({ ms: cluster.clock.now(), counter: 0, serviceId: 'a' });
   /** Writes the same version of an object on `a` and on its other home; returns the key and that home. */

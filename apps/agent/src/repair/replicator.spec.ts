@@ -13,18 +13,16 @@ describe('Replicator.runPass (4 services, R=2)', () => {
   let cluster: TestCluster;
   let agent: TestAgent;
 
-  beforeEach(async () => {
-    cluster = TestCluster.create({
+  TestCluster.perTest(
+    {
       services: ['a', 'b', 'c', 'd'].map((name) => ({ name })),
       options: [{ name: 'standard', replicas: 2, writeQuorum: 1, readQuorum: 1 }],
-    });
-    agent = await cluster.agent('a', { replicator: { objectsPerSecond: 1_000_000, batchSize: 2, tombstoneRetentionMs: RETENTION_MS } });
-  });
-
-  afterEach(async () => {
-    await cluster.idle();
-    await cluster.close();
-  });
+    },
+    async (created) => {
+      cluster = created;
+      agent = await cluster.agent('a', { replicator: { objectsPerSecond: 1_000_000, batchSize: 2, tombstoneRetentionMs: RETENTION_MS } });
+    },
+  );
 
   const now = (extraMs = 0) => formatTimestamp({ ms: cluster.clock.now() + extraMs, counter: 0, serviceId: 'a' });
   const version = (timestamp: string, extra: Partial<OutgoingVersion> = {}): OutgoingVersion => ({ timestamp, deleted: false, option: 'standard', userMeta: {}, ...extra });

@@ -25,22 +25,20 @@ describe('ReplicatedStore over real local replicas (R=3, W=2, Rq=2)', () => {
   let cluster: TestCluster;
   let sut: TestAgent;
 
-  beforeEach(async () => {
-    cluster = TestCluster.create({
+  TestCluster.perTest(
+    {
       services: SERVICES,
       options: [
         { name: 'standard', replicas: 3, writeQuorum: 2, readQuorum: 2 },
         // The same policy on a ring without `a`: every target of a write is a peer, every fault scriptable.
         { name: 'elsewhere', replicas: 3, writeQuorum: 2, readQuorum: 2, ringOver: ['b', 'c', 'd', 'e', 'f'] },
       ],
-    });
-    sut = await cluster.agent('a');
-  });
-
-  afterEach(async () => {
-    await cluster.idle();
-    await cluster.close();
-  });
+    },
+    async (created) => {
+      cluster = created;
+      sut = await cluster.agent('a');
+    },
+  );
 
   /** An object of the option whose ring does not hold `a`. */
   const remoteObject = () => {
@@ -201,21 +199,19 @@ describe('ReplicatedStore during a migration', () => {
   let cluster: TestCluster;
   let sut: TestAgent;
 
-  beforeEach(async () => {
-    // The option moved from d and e (ring v1) to a, b, c (ring v2); d and e still hold the data.
-    cluster = TestCluster.create({
+  // The option moved from d and e (ring v1) to a, b, c (ring v2); d and e still hold the data.
+  TestCluster.perTest(
+    {
       services: SERVICES,
       options: [{ name: 'standard', replicas: 2, writeQuorum: 2, readQuorum: 2, ringOver: ['a', 'b', 'c'] }],
       ringVersion: 2,
       previousRings: [testRing('standard', 1, 2, [{ name: 'd' }, { name: 'e' }])],
-    });
-    sut = await cluster.agent('a');
-  });
-
-  afterEach(async () => {
-    await cluster.idle();
-    await cluster.close();
-  });
+    },
+    async (created) => {
+      cluster = created;
+      sut = await cluster.agent('a');
+    },
+  );
 
   it('finds an object on a previous-ring holder when the primaries hold nothing', async () => {
     const name = 'moved.txt';

@@ -4,15 +4,16 @@ describe('TargetRegistry', () => {
   let cluster: TestCluster;
   let agent: TestAgent;
 
-  beforeEach(async () => {
-    cluster = TestCluster.create({
+  TestCluster.perTest(
+    {
       services: [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }, { name: 'e', status: 'DISCONNECTED' }, { name: 'f', status: 'SHUTOFF' }],
       options: [{ name: 'standard', replicas: 2, writeQuorum: 1, readQuorum: 1 }],
-    });
-    agent = await cluster.agent('a');
-  });
-
-  afterEach(() => cluster.close());
+    },
+    async (created) => {
+      cluster = created;
+      agent = await cluster.agent('a');
+    },
+  );
 
   it('orders reads: this agent first, then by measured distance, unusable services last', () => {
     agent.health.recordRtt('c', 5);

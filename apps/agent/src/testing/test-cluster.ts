@@ -42,6 +42,14 @@ const DEFAULT_SETTINGS: TestAgentSettings = {
   peerDownForMs: 30_000,
 };
 
+export interface TestClusterArgs {
+  services: TestService[];
+  options: TestOption[];
+  /** Version of the rings built for `options` (1 unless told). */
+  ringVersion?: number;
+  previousRings?: RingEntry[];
+}
+
 /** One agent's classes, wired by hand as the agent's modules wire them, over its node's storage. */
 export interface TestAgent {
   name: string;
@@ -77,7 +85,24 @@ export class TestCluster {
     readonly map: ClusterMap,
   ) {}
 
-  static create(args: { services: TestService[]; options: TestOption[]; previousRings?: RingEntry[]; ringVersion?: number }): TestCluster {
+  /**
+   * A fresh cluster for each test of the calling describe: created (then `setup` runs) before
+   * each test, and after each one left to finish its writes and removed.
+   */
+  static perTest(args: TestClusterArgs, setup: (cluster: TestCluster) => void | Promise<void>): void {
+    let cluster: TestCluster | undefined;
+    beforeEach(async () => {
+      cluster = TestCluster.create(args);
+      await setup(cluster);
+    });
+    afterEach(async () => {
+      await cluster?.idle();
+      await cluster?.close();
+      cluster = undefined;
+    });
+  }
+
+  static create(args: TestClusterArgs): TestCluster {
     Logger.overrideLogger(false);
     const root = mkdtempSync(join(tmpdir(), 'mcos-agent-cluster-'));
     const signer = new TestMapSigner();
