@@ -149,6 +149,18 @@ describe('ObjectsService over a test cluster (4 services, R=3, W=2, Rq=2)', () =
       expect(reporter.reports).toEqual([{ service: 'a', key: objectKey({ ...AT, name }) }]);
     });
 
+    it('checks a large object while streaming: the body fails before its end and the replica is reported', async () => {
+      const { name } = localFirst();
+      const data = Buffer.alloc(REPLAYABLE_BODY_BYTES + 1, 7);
+      await sut.put(input(name, data));
+      await cluster.idle();
+      corruptReplica(cluster.node('a'), data);
+      const got = await sut.get({ ...AT, name });
+      expect(got.servedBy).toBe('a');
+      await expect(readAll(got.body)).rejects.toThrow();
+      expect(reporter.reports).toEqual([{ service: 'a', key: objectKey({ ...AT, name }) }]);
+    });
+
     it('never serves a corrupt replica: with every one corrupt the read fails, each reported', async () => {
       const { name, placement } = localFirst();
       const data = Buffer.from('all bad');
