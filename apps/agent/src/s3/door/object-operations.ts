@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { NotFoundError, objectNameProblem } from '@mcos/common';
 import { timestampDate } from '../../clock/timestamp';
 import { ObjectsService, type ObjectHead } from '../../objects/objects.service';
+import { objectKey } from '../../storage/object-key';
 import type { ReplicaVersion } from '../../storage/replica-version';
 import { percentDecode } from '../auth/uri-encoding';
 import { decodeBody, readSmallBody } from '../payload/s3-body';
@@ -35,16 +36,29 @@ export const S3_DOOR_LIMITS = Symbol('S3DoorLimits');
 export interface S3DoorLimits {
   /** Largest object accepted (the agent's maxObjectBytes). */
   maxObjectBytes: number;
+  /** Longest backend key the backend takes (`o/<account>/<bucket>/<key>`): bounds the key in each bucket. */
+  maxKeyBytes: number;
 }
 
 /** DeleteObjects deletes this many keys at a time. */
 const DELETE_CONCURRENCY = 16;
 
-/** A key S3 accepts and the store can hold, or a 4xx. */
-export function assertStorableKey(key: string): void {
+/**
+ * A key S3 accepts and the store can hold, or a 4xx: S3's 1024 bytes, the
+ * store's name rules, and the backend's key limit, which the account and
+ * bucket names share with the key (KeyTooLongError says how much is left).
+ */
+export function assertStorableKey(key: string, where?: { account: string; bucket: string; maxKeyBytes: number }): void {
   assertObjectKey(key);
   const problem = objectNameProblem(key);
   if (problem) throw new S3Error('InvalidArgument', `This store cannot hold that key: it ${problem}.`, undefined, { ArgumentName: 'key' });
+  if (where) {
+    const bytes = Buffer.byteLength(objectKey({ account: where.account, container: where.bucket, name: key }), 'utf8');
+    if (bytes > where.maxKeyBytes) {
+      const room = where.maxKeyBytes - (bytes - Buffer.byteLength(key, 'utf8'));
+      throw new S3Error('KeyTooLongError', `Your key is too long: at most ${room} bytes in this bucket.`, undefined, { MaxSizeAllowed: String(room), Size: String(Buffer.byteLength(key, 'utf8')) });
+    }
+  }
 }
 
 /** GetObject/HeadObject/DeleteObject accept only the `null` version (versioning is never enabled). */
@@ -104,7 +118,7 @@ export class S3ObjectOperations {
 
   async putObject(call: S3ObjectCall): Promise<void> {
     const { bucket, key } = call.address;
-    assertStorableKey(key);
+    assertStorableKey(key, { account: call.account, bucket, maxKeyBytes: this.limits.maxKeyBytes });
     const headers = call.req.headers;
     const meta = objectMetadataFromHeaders(headers);
     const { body, size } = decodeBody(call.req, call.verified, { maxSize: this.limits.maxObjectBytes });
@@ -224,7 +238,7 @@ export class S3ObjectOperations {
    */
   async copyObject(call: S3ObjectCall): Promise<void> {
     const { bucket, key } = call.address;
-    assertStorableKey(key);
+    assertStorableKey(key, { account: call.account, bucket, maxKeyBytes: this.limits.maxKeyBytes });
     const headers = call.req.headers;
     const source = parseCopySource(headers['x-amz-copy-source']!);
     assertNullVersion(source.versionId);

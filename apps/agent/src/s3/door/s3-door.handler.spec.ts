@@ -85,7 +85,7 @@ beforeEach(() => {
     credentials,
     buckets,
     new S3ListingOperations(objects as never, buckets),
-    new S3ObjectOperations(objects as never, buckets, { maxObjectBytes: 1 << 20 }),
+    new S3ObjectOperations(objects as never, buckets, { maxObjectBytes: 1 << 20, maxKeyBytes: 1024 }),
     { domain: 's3.test' },
   );
 });
@@ -183,6 +183,10 @@ describe('S3 door: objects', () => {
   it('bad input is a 4xx with nothing stored', async () => {
     const s3 = client();
     expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k'.repeat(1025), Body: 'x' })))).toMatchObject({ code: 'KeyTooLongError', status: 400 });
+    // The backend's 1024-byte key holds o/alice/bkt/ too: 1012 bytes are left for the key.
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k'.repeat(1013), Body: 'x' })))).toMatchObject({ code: 'KeyTooLongError', status: 400 });
+    await s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k'.repeat(1012), Body: 'x' }));
+    objects.data.clear();
     expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k', Body: 'x', Metadata: { big: 'v'.repeat(2100) } })))).toMatchObject({ code: 'MetadataTooLarge', status: 400 });
     expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k', Body: 'x', Metadata: { under_score: 'v' } })))).toMatchObject({ code: 'InvalidArgument', status: 400 });
     expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'a/../k', Body: 'x' })))).toMatchObject({ status: 400 });

@@ -1,7 +1,9 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { ObjectBackend } from '@mcos/backends';
 import { ClusterMapModule } from '../../cluster-map/cluster-map.module';
 import { AgentConfig } from '../../config/agent-config';
 import { ObjectsModule } from '../../objects/objects.module';
+import { StorageModule } from '../../storage/storage.module';
 import { S3BucketOperations } from './bucket-operations';
 import { S3ListingOperations } from './listing-operations';
 import { S3_DOOR_LIMITS, S3ObjectOperations, type S3DoorLimits } from './object-operations';
@@ -18,7 +20,7 @@ export class S3DoorModule {
   static forRoot(credentials: NonNullable<ModuleMetadata['imports']>[number]): DynamicModule {
     return {
       module: S3DoorModule,
-      imports: [ObjectsModule, ClusterMapModule, credentials],
+      imports: [ObjectsModule, ClusterMapModule, StorageModule, credentials],
       providers: [
         {
           provide: S3_DOOR_SETTINGS,
@@ -27,8 +29,8 @@ export class S3DoorModule {
         },
         {
           provide: S3_DOOR_LIMITS,
-          useFactory: (config: AgentConfig): S3DoorLimits => ({ maxObjectBytes: config.maxObjectBytes }),
-          inject: [AgentConfig],
+          useFactory: (config: AgentConfig, backend: ObjectBackend): S3DoorLimits => ({ maxObjectBytes: config.maxObjectBytes, maxKeyBytes: backend.maxKeyBytes }),
+          inject: [AgentConfig, ObjectBackend],
         },
         S3BucketOperations,
         S3ListingOperations,
