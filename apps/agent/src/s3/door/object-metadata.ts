@@ -1,4 +1,4 @@
-import { MAX_META_BYTES } from '@mcos/backends';
+import { MAX_USER_META_BYTES } from '../../objects/object-rules';
 import type { S3Request } from '../s3-request';
 import { userMetadataFromHeaders } from '../request/object-key';
 import { S3Error } from '../xml/s3-error';
@@ -10,11 +10,11 @@ const META_NAME = /^[a-z0-9-]{1,128}$/;
 const CONTENT_TYPE = /^[\x20-\x7e]{1,255}$/;
 const HEADER_VALUE = /^[^\0\r\n]*$/;
 /**
- * Room the backend's metadata budget (MAX_META_BYTES, user and system
- * metadata together) keeps for MCOS's own bookkeeping: the timestamp with
- * the agent's name, the deleted flag, the option name (an identifier).
+ * x-amz-meta-* and the representation headers share the store's budget for
+ * an object's metadata (MAX_USER_META_BYTES: the backends' 2 KiB less the
+ * room MCOS's own bookkeeping takes), so S3's 2 KiB is 1.5 KiB here.
  */
-const BOOKKEEPING_BYTES = 'ts'.length + 24 + 64 + 'deleted'.length + 1 + 'option'.length + 63;
+const MAX_METADATA_BYTES = MAX_USER_META_BYTES;
 
 /** What a PutObject or a REPLACE copy stores besides the bytes. */
 export interface ObjectMetadata {
@@ -69,9 +69,9 @@ export function objectMetadataFromHeaders(headers: S3Request['headers']): Object
     objectHeaders[name] = text;
     total += 2 + name.length + Buffer.byteLength(text, 'utf8');
   }
-  if (total > MAX_META_BYTES - BOOKKEEPING_BYTES) {
-    throw new S3Error('MetadataTooLarge', `Your metadata headers exceed the maximum allowed metadata size (${MAX_META_BYTES - BOOKKEEPING_BYTES} bytes of x-amz-meta-* and representation headers here).`, undefined, {
-      MaxSizeAllowed: String(MAX_META_BYTES - BOOKKEEPING_BYTES),
+  if (total > MAX_METADATA_BYTES) {
+    throw new S3Error('MetadataTooLarge', `Your metadata headers exceed the maximum allowed metadata size (${MAX_METADATA_BYTES} bytes of x-amz-meta-* and representation headers here).`, undefined, {
+      MaxSizeAllowed: String(MAX_METADATA_BYTES),
       Size: String(total),
     });
   }

@@ -185,10 +185,12 @@ describe('S3 door: objects', () => {
     expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k'.repeat(1025), Body: 'x' })))).toMatchObject({ code: 'KeyTooLongError', status: 400 });
     // The backend's 1024-byte key holds o/alice/bkt/ too: 1012 bytes are left for the key.
     expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k'.repeat(1013), Body: 'x' })))).toMatchObject({ code: 'KeyTooLongError', status: 400 });
-    await s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k'.repeat(1012), Body: 'x' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k'.repeat(1012), Body: 'x', Metadata: { m: 'v'.repeat(1400) } }));
     objects.data.clear();
     expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k', Body: 'x', Metadata: { big: 'v'.repeat(2100) } })))).toMatchObject({ code: 'MetadataTooLarge', status: 400 });
     expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k', Body: 'x', Metadata: { under_score: 'v' } })))).toMatchObject({ code: 'InvalidArgument', status: 400 });
+    // x-amz-meta-* and representation headers share the store's 1.5 KiB.
+    expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k', Body: 'x', Metadata: { m: 'v'.repeat(1400) }, CacheControl: 'c'.repeat(200) })))).toMatchObject({ code: 'MetadataTooLarge' });
     expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'a/../k', Body: 'x' })))).toMatchObject({ status: 400 });
     expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'big', Body: Buffer.alloc((1 << 20) + 1) })))).toMatchObject({ code: 'EntityTooLarge', status: 400 });
     expect(await failure(s3.send(new PutObjectCommand({ Bucket: 'missing', Key: 'k', Body: 'x' })))).toMatchObject({ code: 'NoSuchBucket', status: 404 });
