@@ -135,6 +135,9 @@ export class ClusterMapService {
    */
   signingKeyOf(map: unknown): KeyObject | undefined {
     if (!this.pinned || typeof map !== 'object' || map === null) return undefined;
+    // Only a map that names a key other than the pinned one can teach one (and only then is the full check worth its cost).
+    const chain = (map as Partial<ClusterMap>).mapKeys;
+    if (!Array.isArray(chain) || chain[chain.length - 1]?.keyId === this.pinned.keyId) return undefined;
     try {
       return this.keys.get(verifyClusterMap(map as ClusterMap, this.pinned, this.version).publicKey);
     } catch {
