@@ -28,7 +28,11 @@ import { S3Cluster } from './support/s3-cluster';
 
 jest.setTimeout(300_000);
 
-/** boto3's part: its stdout ends with PASS, or it printed the failed assertion. */
+/**
+ * boto3's part: its stdout ends with PASS, or it printed the failed
+ * assertion. A failed check() is noted and the script goes on, so one
+ * failure does not hide the rest.
+ */
 const BOTO3_SCRIPT = String.raw`
 import sys, urllib.request, urllib.error
 import boto3, botocore
@@ -41,6 +45,12 @@ s3 = boto3.client('s3', endpoint_url=endpoint, region_name='us-east-1', config=c
 s3b = boto3.client('s3', endpoint_url=other, region_name='us-east-1', config=cfg)
 B = 'boto-bucket'
 s3.create_bucket(Bucket=B)
+
+failures = []
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+        print('FAILED:', what)
 
 def code(fn, **kw):
     try:
@@ -70,11 +80,16 @@ assert code(s3.get_object, Bucket=B, Key='pre signed', Range='bytes=100-') == 'I
 assert s3.get_object(Bucket=B, Key='pre signed', Range='bytes=-4')['Body'].read() == b'body'
 
 # Keys that need encoding in listings: boto3 sends encoding-type=url and decodes only what the answer says is encoded.
-odd = ['a b', 'c+d', 'e%f', '100%', 'ü/€ x', 'x&y<z>\'"', 'dir/sub dir/+', 'k' * 1024, 'ü' * 512, '日本/語 %2F']
-assert all(len(k.encode()) <= 1024 for k in odd)
+odd = ['a b', 'c+d', 'e%f', '100%', 'ü/€ x', 'x&y<z>\'"', 'dir/sub dir/+', '日本/語 %2F']
 for k in odd:
     s3.put_object(Bucket=B, Key=k, Body=k.encode())
-assert code(s3.put_object, Bucket=B, Key='k' * 1025, Body=b'x') == 'KeyTooLongError'
+# S3 keys of up to 1024 bytes (issue 14); one byte more is KeyTooLongError.
+for k in ['k' * 1024, 'ü' * 512]:
+    outcome = code(s3.put_object, Bucket=B, Key=k, Body=k.encode())
+    check(outcome == 'ok', 'PutObject of a %d-byte key: %s' % (len(k.encode()), outcome))
+    if outcome == 'ok':
+        odd.append(k)
+check(code(s3.put_object, Bucket=B, Key='k' * 1025, Body=b'x') == 'KeyTooLongError', 'a 1025-byte key is KeyTooLongError')
 for client in (s3, s3b):
     seen = [o['Key'] for p in client.get_paginator('list_objects_v2').paginate(Bucket=B) for o in p.get('Contents', [])]
     assert sorted(seen) == sorted(odd + ['pre signed']), seen
@@ -106,7 +121,7 @@ assert code(s3.delete_objects, Bucket=B, Delete={'Objects': [{'Key': 'x%d' % i} 
 assert s3.list_objects_v2(Bucket=B)['KeyCount'] == 0
 s3.delete_bucket(Bucket=B)
 assert code(s3b.head_bucket, Bucket=B) == '404'
-print('PASS')
+print('PASS' if not failures else 'FAILED: %d check(s)' % len(failures))
 `;
 
 function sdkClient(endpoint: string, key: { accessKeyId: string; secretAccessKey: string }): S3Client {
@@ -248,7 +263,7 @@ describe('S3 door with SDKs, and both doors over the same objects', () => {
       expect(got.headers.get('etag')).toBe(put.ETag);
       expect(got.headers.get('content-type')).toBe('image/x-test');
       expect(got.headers.get('x-object-meta-colour')).toBe('green');
-      expect((await user.request('GET', '/v1/containers')).json<{ name: string }[]>().map((c) => c.name)).toContain('doors');
+      expect(JSON.stringify((await user.request('GET', '/v1/containers')).json())).toContain('"name":"doors"');
 
       const cli = await mcos(cluster.url(2), ['get', 'doors/from s3/ü.bin', join(home.dir, 'via-mcos.bin')]);
       expect(cli).toMatchObject({ code: 0 });
