@@ -25,6 +25,7 @@ import { Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { LookupFunction } from 'node:net';
+import { PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { MapCredentialStore, TEST_KEY } from '../testing/reference-signer';
 import { S3BucketOperations } from './bucket-operations';
@@ -61,6 +62,15 @@ async function failure(p: Promise<unknown>): Promise<{ code: string; status?: nu
   throw new Error('expected the call to fail');
 }
 
+/** Polls a condition on the event loop (no timers), failing after a deadline. */
+async function until(condition: () => boolean, deadlineMs = 5_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met before the deadline');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
 
 beforeAll(async () => {
@@ -76,6 +86,7 @@ afterAll(async () => {
 });
 
 let handler: S3DoorHandler;
+let limit = 64;
 beforeEach(() => {
   containers = new FakeContainers();
   objects = new FakeObjects(containers);
@@ -86,7 +97,7 @@ beforeEach(() => {
     buckets,
     new S3ListingOperations(objects as never, buckets),
     new S3ObjectOperations(objects as never, buckets, { maxObjectBytes: 1 << 20, maxKeyBytes: 1024 }),
-    { domain: 's3.test' },
+    { domain: 's3.test', maxRequestsPerUser: limit },
   );
 });
 
@@ -352,6 +363,28 @@ describe('S3 door: virtual-hosted style', () => {
 });
 
 describe('S3 door: errors', () => {
+  it('past the per-user limit of requests in flight the next is 503 SlowDown; other users go on', async () => {
+    limit = 2;
+    const buckets = new S3BucketOperations(containers as never, fakeMap(['standard']));
+    const credentials = new MapCredentialStore({ [TEST_KEY.accessKeyId]: TEST_KEY, [BOB.accessKeyId]: BOB });
+    handler = new S3DoorHandler(credentials, buckets, new S3ListingOperations(objects as never, buckets), new S3ObjectOperations(objects as never, buckets, { maxObjectBytes: 1 << 20, maxKeyBytes: 1024 }), { maxRequestsPerUser: limit });
+    limit = 64;
+    const s3 = client(TEST_KEY, { requestChecksumCalculation: 'WHEN_REQUIRED' });
+    await s3.send(new CreateBucketCommand({ Bucket: 'slow' }));
+    // Two uploads whose bodies stall take alice's two slots.
+    const stalled = ['k1', 'k2'].map((Key) => {
+      const body = new PassThrough();
+      body.write('x');
+      return { body, done: s3.send(new PutObjectCommand({ Bucket: 'slow', Key, Body: body, ContentLength: 10 })) };
+    });
+    await until(() => objects.puts.length === 2);
+    expect(await failure(s3.send(new ListObjectsV2Command({ Bucket: 'slow' })))).toMatchObject({ code: 'SlowDown', status: 503 });
+    await client(BOB).send(new ListBucketsCommand({}));
+    for (const s of stalled) s.body.end('123456789');
+    await Promise.all(stalled.map((s) => s.done));
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: 'slow' }))).KeyCount).toBe(2);
+  });
+
   it('a lost quorum is 503 ServiceUnavailable; a bug is a logged 500 InternalError with the request id', async () => {
     const s3 = client();
     await s3.send(new CreateBucketCommand({ Bucket: 'err' }));

@@ -12,6 +12,7 @@ import { S3ListingOperations } from './listing-operations';
 import { S3ObjectOperations } from './object-operations';
 import { sendError } from './s3-answer';
 import type { S3BucketCall, S3Call, S3ObjectCall } from './s3-call';
+import { InFlightLimiter } from './in-flight-limiter';
 import { toS3Error } from './s3-error-mapping';
 import { routeS3, type S3Operation } from './s3-routes';
 
@@ -20,6 +21,8 @@ export const S3_DOOR_SETTINGS = Symbol('S3DoorSettings');
 export interface S3DoorSettings {
   /** Virtual-hosted style under this domain (`<bucket>.<domain>`); path style only when absent. */
   domain?: string;
+  /** Most S3 requests of one account in flight at this agent (the user API's http.maxRequestsPerUser); more get 503 SlowDown. */
+  maxRequestsPerUser: number;
 }
 
 /**
@@ -38,6 +41,7 @@ export class S3DoorHandler {
   /** Request ids: a per-process prefix and a counter, unique without a random draw per request. */
   private readonly idPrefix = randomBytes(4).toString('hex').toUpperCase();
   private counter = 0;
+  private readonly perUser: InFlightLimiter;
 
   /** The listener for `http.createServer`. */
   readonly listener: RequestListener = (req, res) => void this.handle(req, res);
@@ -50,6 +54,7 @@ export class S3DoorHandler {
     @Inject(S3_DOOR_SETTINGS) private readonly settings: S3DoorSettings,
   ) {
     this.verifier = new SigV4Verifier({ credentials });
+    this.perUser = new InFlightLimiter(settings.maxRequestsPerUser);
   }
 
   async handle(httpReq: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -64,6 +69,10 @@ export class S3DoorHandler {
       const verified = await this.verifier.verify(req);
       const params = parseQuery(req.query);
       operation = routeS3(req.method, address, params, req.headers);
+      const release = this.perUser.tryAcquire(verified.owner);
+      if (!release) throw new S3Error('SlowDown', `${this.perUser.max} requests of this user are already in flight at this agent; please reduce your request rate.`);
+      // Counted until the answer is done or the connection closed, whichever comes first.
+      res.once('close', release);
       await this.dispatch(operation, { req, res, address, params, verified, account: verified.owner });
     } catch (err) {
       let s3 = toS3Error(err, address?.key === undefined ? 'NoSuchBucket' : 'NoSuchKey');

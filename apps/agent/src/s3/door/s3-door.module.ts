@@ -24,7 +24,7 @@ export class S3DoorModule {
       providers: [
         {
           provide: S3_DOOR_SETTINGS,
-          useFactory: (config: AgentConfig): S3DoorSettings => ({ domain: config.s3?.domain }),
+          useFactory: (config: AgentConfig): S3DoorSettings => ({ domain: config.s3?.domain, maxRequestsPerUser: config.http.maxRequestsPerUser }),
           inject: [AgentConfig],
         },
         {
