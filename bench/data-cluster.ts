@@ -65,6 +65,8 @@ export class BenchProcess {
 export interface BenchAgent {
   name: string;
   url: string;
+  /** Its S3 listener (`--api s3`). */
+  s3Url?: string;
   process: BenchProcess;
 }
 
@@ -78,13 +80,14 @@ export class BenchCluster {
    * Starts the cluster under `root` and waits until every agent serves the
    * user API. `agentNodeArgs` (e.g. `--cpu-prof --cpu-prof-dir=DIR`, which
    * NODE_OPTIONS does not accept) go to the agents' node command line only;
-   * `agentSettings` are added to every agent's config. On failure, what was
-   * started is stopped.
+   * `agentSettings` are added to every agent's config; `withS3` gives each
+   * agent an S3 listener on a free port. On failure, what was started is
+   * stopped.
    */
-  static async start(root: string, agentNodeArgs: string[] = [], count = 3, agentSettings: Record<string, unknown> = {}): Promise<BenchCluster> {
+  static async start(root: string, agentNodeArgs: string[] = [], count = 3, agentSettings: Record<string, unknown> = {}, withS3 = false): Promise<BenchCluster> {
     const cluster = new BenchCluster();
     try {
-      await cluster.launch(root, agentNodeArgs, count, agentSettings);
+      await cluster.launch(root, agentNodeArgs, count, agentSettings, withS3);
       return cluster;
     } catch (err) {
       await cluster.stop();
@@ -97,7 +100,7 @@ export class BenchCluster {
     await this.controller?.stop();
   }
 
-  private async launch(root: string, agentNodeArgs: string[], count: number, agentSettings: Record<string, unknown>): Promise<void> {
+  private async launch(root: string, agentNodeArgs: string[], count: number, agentSettings: Record<string, unknown>, withS3: boolean): Promise<void> {
     const dir = join(root, 'controller');
     mkdirSync(dir, { recursive: true });
     const port = await freePort();
@@ -124,6 +127,7 @@ export class BenchCluster {
       const agentDir = join(root, name);
       mkdirSync(agentDir, { recursive: true });
       const agentPort = await freePort();
+      const s3Port = withS3 ? await freePort() : undefined;
       const agentConfig = join(agentDir, 'agent.yaml');
       writeFileSync(
         agentConfig,
@@ -139,12 +143,13 @@ export class BenchCluster {
           registerRetryMs: 300,
           peerProbeIntervalMs: 1000,
           logLevel: 'info',
+          ...(s3Port ? { s3: { host: '127.0.0.1', port: s3Port } } : {}),
           ...agentSettings,
         }),
       );
       const env = { MCOS_CONFIG: agentConfig };
       const proc = BenchProcess.start(`agent ${name}`, join(DIST, 'apps/agent/src/main.js'), env, agentDir, join(agentDir, 'agent.log'), agentNodeArgs);
-      this.agents.push({ name, url: `http://127.0.0.1:${agentPort}`, process: proc });
+      this.agents.push({ name, url: `http://127.0.0.1:${agentPort}`, ...(s3Port ? { s3Url: `http://127.0.0.1:${s3Port}` } : {}), process: proc });
     }
     // Serving = holds a ring: any answer but 503 on the user API.
     await Promise.all(this.agents.map((a) => waitUntil(`${a.url}/v1/containers`, (s) => s !== 503, a.process, 60_000)));

@@ -10,6 +10,10 @@ import * as fsp from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import type { SmallResult, SmallWorkload, StreamResult, StreamWorkload, Workload } from './data-load';
+import { awsChunkedLength, ChunkSigner, EMPTY_SHA256, S3RequestSigner, sha256Hex, STREAMING_PAYLOAD, UNSIGNED_PAYLOAD } from './data-s3-sign';
+
+/** aws-chunked chunk size of signed streaming PUTs (minio-go's and restic's). */
+const S3_CHUNK = 64 * 1024;
 
 const BLOCK = randomBytes(1 << 20);
 
@@ -23,6 +27,8 @@ function parse(url: string): Target {
   const u = new URL(url);
   return { hostname: u.hostname, port: u.port, path: u.pathname + u.search };
 }
+
+const hostOf = (t: Target) => `${t.hostname}:${t.port}`;
 
 function exchange(agent: http.Agent, method: string, t: Target, headers: Record<string, string>, body?: Buffer): Promise<number> {
   return new Promise((ok, fail) => {
@@ -45,18 +51,25 @@ function exchange(agent: http.Agent, method: string, t: Target, headers: Record<
 function smallOperation(w: SmallWorkload): (n: number) => Promise<void> {
   const body = BLOCK.subarray(0, w.size);
   const headers = w.headers ?? {};
+  const signer = w.s3 ? new S3RequestSigner(w.s3) : undefined;
   switch (w.op) {
     case 'put': {
       const agent = new http.Agent({ keepAlive: true, maxSockets: w.concurrency });
       const base = parse(w.targets[0]);
       const put = { ...headers, 'content-length': String(w.size), 'content-type': 'application/octet-stream' };
-      return async (n) => void (await exchange(agent, 'PUT', { ...base, path: `${base.path}${n}` }, put, body));
+      return async (n) => {
+        const target = { ...base, path: `${base.path}${n}` };
+        // An S3 client hashes every body it signs: the hash is part of the measured work.
+        const signed = signer ? { ...put, ...signer.sign('PUT', hostOf(target), target.path, sha256Hex(body)).headers } : put;
+        await exchange(agent, 'PUT', target, signed, body);
+      };
     }
     case 'get': {
       const agent = new http.Agent({ keepAlive: true, maxSockets: w.concurrency });
       const targets = w.targets.map(parse);
       return async (n) => {
-        const got = await exchange(agent, 'GET', targets[n % targets.length], headers);
+        const target = targets[n % targets.length];
+        const got = await exchange(agent, 'GET', target, signer ? { ...headers, ...signer.sign('GET', hostOf(target), target.path, EMPTY_SHA256).headers } : headers);
         if (got !== w.size) throw new Error(`GET ${targets[n % targets.length].path}: ${got} bytes, expected ${w.size}`);
       };
     }
@@ -135,10 +148,13 @@ async function runStream(w: StreamWorkload): Promise<StreamResult> {
     case 'put':
       await streamPut(w);
       break;
-    case 'get':
-      bytes = await exchange(new http.Agent({ keepAlive: false }), 'GET', parse(w.target), w.headers ?? {});
+    case 'get': {
+      const t = parse(w.target);
+      const headers = w.s3 ? { ...w.headers, ...new S3RequestSigner(w.s3).sign('GET', hostOf(t), t.path, EMPTY_SHA256).headers } : (w.headers ?? {});
+      bytes = await exchange(new http.Agent({ keepAlive: false }), 'GET', t, headers);
       if (bytes !== w.size) throw new Error(`GET ${w.target}: ${bytes} bytes, expected ${w.size}`);
       break;
+    }
     case 'write': {
       const dir = join(w.target, '..');
       await durableWrite(`${w.target}.tmp`, w.target, dir, blocks(w.size));
@@ -160,19 +176,47 @@ async function runStream(w: StreamWorkload): Promise<StreamResult> {
   return { bytes, seconds, mibPerSec: bytes / 2 ** 20 / seconds };
 }
 
+/**
+ * The headers of a streamed PUT and how each block goes on the wire: as it
+ * is, or framed as signed aws-chunked (64 KiB chunks).
+ */
+function streamPutPlan(w: StreamWorkload, t: Target): { headers: Record<string, string>; frame: (block: Buffer, last: boolean) => Buffer[] } {
+  const plain = { ...w.headers, 'content-length': String(w.size), 'content-type': 'application/octet-stream' };
+  if (!w.s3) return { headers: plain, frame: (block) => [block] };
+  const signer = new S3RequestSigner(w.s3);
+  if (w.s3.payload === 'unsigned') return { headers: { ...plain, ...signer.sign('PUT', hostOf(t), t.path, UNSIGNED_PAYLOAD).headers }, frame: (block) => [block] };
+  const extra = { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(w.size), 'content-length': String(awsChunkedLength(w.size, S3_CHUNK)) };
+  const signed = signer.sign('PUT', hostOf(t), t.path, STREAMING_PAYLOAD, extra);
+  const chunks = new ChunkSigner(signed);
+  return {
+    headers: { ...w.headers, 'content-type': 'application/octet-stream', ...signed.headers },
+    frame: (block, last) => {
+      const out: Buffer[] = [];
+      for (let at = 0; at < block.length; at += S3_CHUNK) out.push(...chunks.frame(block.subarray(at, Math.min(block.length, at + S3_CHUNK))));
+      if (last) out.push(...chunks.frame(Buffer.alloc(0)));
+      return out;
+    },
+  };
+}
+
 function streamPut(w: StreamWorkload): Promise<void> {
   return new Promise((ok, fail) => {
     const t = parse(w.target);
-    const headers = { ...w.headers, 'content-length': String(w.size), 'content-type': 'application/octet-stream' };
+    const { headers, frame } = streamPutPlan(w, t);
     const req = http.request({ agent: false, hostname: t.hostname, port: t.port, path: t.path, method: 'PUT', headers }, (res) => {
       res.resume();
       res.on('end', () => ((res.statusCode ?? 0) < 300 ? ok() : fail(new Error(`PUT ${t.path}: HTTP ${res.statusCode}`))));
     });
     req.on('error', fail);
+    // BLOCK is a multiple of the chunk size: every chunk but the last is full.
     const source = blocks(w.size);
+    let sent = 0;
     const pump = () => {
       for (let next = source.next(); !next.done; next = source.next()) {
-        if (!req.write(next.value)) return void req.once('drain', pump);
+        sent += next.value.length;
+        let drained = true;
+        for (const piece of frame(next.value, sent === w.size)) drained = req.write(piece) && drained;
+        if (!drained) return void req.once('drain', pump);
       }
       req.end();
     };

@@ -6,6 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { S3Credentials } from './data-s3-sign';
 
 /** Many small requests (or files), `concurrency` in flight, for a fixed time. */
 export interface SmallWorkload {
@@ -15,6 +16,8 @@ export interface SmallWorkload {
   /** put: URL prefix (a counter is appended); get: URLs to cycle through; write: a directory; read: files to cycle through. */
   targets: string[];
   headers?: Record<string, string>;
+  /** Sign every request with SigV4 for this S3 key (put: the body's SHA-256 signed; get: empty payload). */
+  s3?: S3Credentials;
   size: number;
   concurrency: number;
   warmupMs: number;
@@ -28,6 +31,8 @@ export interface StreamWorkload {
   /** HTTP URL, or a file path for write/read. */
   target: string;
   headers?: Record<string, string>;
+  /** Sign with SigV4 for this S3 key; put: `chunked` (every 64 KiB chunk signed) or `unsigned` (UNSIGNED-PAYLOAD). */
+  s3?: S3Credentials & { payload: 'chunked' | 'unsigned' };
   size: number;
 }
 

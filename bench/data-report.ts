@@ -1,5 +1,6 @@
 /** The data benchmark's figures: the JSON document, the targets, and the table. */
 import type { SmallResult, StreamResult } from './data-load';
+import type { S3Figures } from './data-s3-report';
 
 export interface SmallFigures {
   opsPerSec: number;
@@ -38,6 +39,8 @@ interface Measured {
 }
 
 export interface DataBenchReport extends Measured {
+  /** `--api s3`: the same workloads through the S3 door (and Swift's s3api). */
+  s3?: S3Figures;
   swiftSkipped?: string;
   coldSkipped?: string;
   ratios: Record<string, number | null>;

@@ -15,6 +15,8 @@ export interface SwiftTarget {
   /** Names of the 4 KiB objects `prepare` wrote. */
   smallNames: string[];
   objectUrl(name: string): string;
+  /** Swift's own S3 API (s3api before tempauth): key `account:user`, secret the tempauth key, path-style. */
+  s3: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string };
   /** Writes `count` 4 KiB objects to read. */
   prepare(count: number): Promise<void>;
   remove(name: string): Promise<void>;
@@ -28,6 +30,7 @@ const START_TIMEOUT_MS = 60_000;
 
 interface Ready {
   authUrl: string;
+  s3Endpoint: string;
   user: string;
   key: string;
 }
@@ -64,6 +67,7 @@ export async function startSwiftTarget(dir: string): Promise<SwiftTarget | { ski
       headers,
       smallNames,
       objectUrl,
+      s3: { endpoint: ready.s3Endpoint, bucket: CONTAINER, accessKeyId: ready.user, secretAccessKey: ready.key },
       async prepare(count) {
         const body = Buffer.alloc(4096, 7);
         for (let i = 0; i < count; i++) {

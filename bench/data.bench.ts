@@ -11,6 +11,12 @@
  * issue's targets as met / missed. `--vs-swift` adds a local Swift
  * all-in-one (libs/backends/src/testing/servers/swift-aio.py). Docs: docs/performance.md.
  *
+ * `--api s3` also runs the 4 KiB and 256 MiB workloads through the agents'
+ * S3 door (every request SigV4-signed by the load generator, a key made
+ * through the admin API), and with `--vs-swift` through Swift's own s3api,
+ * in the same run; `--s3-payload chunked|unsigned` (chunked) is how the
+ * 256 MiB PUTs to MCOS are sent.
+ *
  * Options: --concurrency N (16), --duration S (3), --runs N (3),
  * --warmup S (0.5), --objects N (128 objects to read), --big-mib N (256),
  * --huge-mib N (1024), --cpu-prof DIR (profile the agents), --md5-worker
@@ -26,6 +32,8 @@ import { mapLimited } from '@mcos/backends';
 import { BENCH_ADMIN, BenchCluster, type BenchAgent } from './data-cluster';
 import { LoadGenerator, type SmallResult, type SmallWorkload, type StreamResult } from './data-load';
 import { medianSmall, medianStream, printTable, ratiosOf, targetsOf, type DataBenchReport, type SystemFigures } from './data-report';
+import { EMPTY_SHA256, S3RequestSigner, type S3Credentials } from './data-s3-sign';
+import { printS3Table, s3RatiosOf, s3TargetsOf } from './data-s3-report';
 import { startSwiftTarget, type SwiftTarget } from './data-swift';
 import { evictFromPageCache, largeFilesUnder } from './page-cache';
 
@@ -46,8 +54,13 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     'md5-worker': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    api: { type: 'string', default: 'v1' },
+    's3-payload': { type: 'string', default: 'chunked' },
   },
 });
+
+if (args.api !== 'v1' && args.api !== 's3') throw new Error(`--api must be v1 or s3 (got ${args.api})`);
+if (args['s3-payload'] !== 'chunked' && args['s3-payload'] !== 'unsigned') throw new Error(`--s3-payload must be chunked or unsigned (got ${args['s3-payload']})`);
 
 function positive(name: string, raw: string | undefined): number {
   const n = Number(raw);
@@ -66,6 +79,8 @@ const opts = {
   vsSwift: args['vs-swift'] ?? false,
   cpuProf: args['cpu-prof'] ? resolve(args['cpu-prof']) : undefined,
   md5Worker: args['md5-worker'] ?? false,
+  api: args.api as 'v1' | 's3',
+  s3Payload: args['s3-payload'] as 'chunked' | 'unsigned',
 };
 
 const note = (line: string): void => void process.stderr.write(`[bench:data] ${line}\n`);
@@ -163,6 +178,30 @@ async function putNames(m: Mcos, container: string, names: string[]): Promise<vo
   });
 }
 
+// ------------------------------------------------------------ S3
+
+/**
+ * An S3 key for the bench's admin, made through the controller's admin API,
+ * once every agent's S3 door takes it (agents learn keys from the controller).
+ */
+async function makeS3Key(cluster: BenchCluster): Promise<S3Credentials> {
+  const login = await expectOk('controller login', call('POST', `${cluster.controllerUrl}/v1/auth/login`, { 'content-type': 'application/json' }, JSON.stringify(BENCH_ADMIN)));
+  const token = (JSON.parse(login) as { token: string }).token;
+  const made = await expectOk('make an S3 key', call('POST', `${cluster.controllerUrl}/v1/users/${BENCH_ADMIN.username}/keys`, { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, '{}'));
+  const key = JSON.parse(made) as S3Credentials;
+  const signer = new S3RequestSigner(key);
+  for (const agent of cluster.agents) {
+    const host = new URL(agent.s3Url!).host;
+    for (const deadline = Date.now() + 30_000; ; await sleep(100)) {
+      const { headers } = signer.sign('GET', host, '/', EMPTY_SHA256);
+      const r = await call('GET', `${agent.s3Url}/`, headers).catch(() => ({ status: 0, text: '' }));
+      if (r.status === 200) break;
+      if (Date.now() > deadline) throw new Error(`${agent.name}'s S3 door does not take the new key after 30 s (HTTP ${r.status} ${r.text.slice(0, 200)})`);
+    }
+  }
+  return key;
+}
+
 // ------------------------------------------------------------ memory
 
 function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
@@ -235,7 +274,10 @@ async function main(): Promise<void> {
   try {
     const report = await measure(root, cleanup);
     if (args.json) console.log(JSON.stringify(report, null, 2));
-    else printTable(report);
+    else {
+      printTable(report);
+      if (report.s3) printS3Table(report.s3, opts.bigMiB);
+    }
   } finally {
     await cleanup.run();
   }
@@ -255,6 +297,7 @@ async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport>
     opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [],
     3,
     opts.md5Worker ? { md5WorkerThread: true } : {},
+    opts.api === 's3',
   );
   cleanup.add(() => cluster.stop());
   const reference = await startReference(join(root, 'reference'));
@@ -281,6 +324,7 @@ async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport>
     const body = JSON.stringify({ option });
     await expectOk(`container ${option}`, call('PUT', `${a1.url}/v1/containers/bench-${option}`, { ...auth(m), 'content-type': 'application/json' }, body));
   }
+  const s3Key = opts.api === 's3' ? await makeS3Key(cluster) : undefined;
   const pids = cluster.agents.map((a) => a.process.pid);
   const idleMb = Math.max(...pids.map((pid) => statusKb(pid, 'VmRSS'))) / 1024;
   note('choosing object names by their ?stat placement');
@@ -345,6 +389,25 @@ async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport>
     smallWorkloads.push(['swift.put4k', small('put', [sw.objectUrl('p4k-')], sw.headers)]);
     smallWorkloads.push(['swift.get4k', small('get', sw.smallNames.map((n) => sw.objectUrl(n)), sw.headers)]);
   }
+  if (s3Key) {
+    // The same containers through the S3 door: a bucket is the key owner's container.
+    const signed = (w: SmallWorkload, key: S3Credentials): SmallWorkload => ({ ...w, s3: key });
+    const s3Url = (agent: BenchAgent, bucket: string, name: string) => `${agent.s3Url}/${bucket}/${name}`;
+    smallWorkloads.push(
+      ['s3single.put4k', signed(small('put', [s3Url(a1, 'bench-single', 's3p4k-')]), s3Key)],
+      ['s3single.get4k', signed(small('get', held.map((n) => s3Url(a1, 'bench-single', n))), s3Key)],
+      ['s3single.get4kPeer', signed(small('get', held.map((n) => s3Url(a2, 'bench-single', n))), s3Key)],
+      ['s3standard.put4k', signed(small('put', [s3Url(a1, 'bench-standard', 's3p4k-')]), s3Key)],
+      ['s3standard.get4k', signed(small('get', standardNames.map((n) => s3Url(a1, 'bench-standard', n))), s3Key)],
+    );
+    if (swift) {
+      const { endpoint, bucket, ...key } = swift.s3;
+      smallWorkloads.push(
+        ['swiftS3.put4k', signed(small('put', [`${endpoint}/${bucket}/s3p4k-`]), key)],
+        ['swiftS3.get4k', signed(small('get', swift.smallNames.map((n) => `${endpoint}/${bucket}/${n}`)), key)],
+      );
+    }
+  }
   // Rounds: every workload once per round, so that a slow spell of the machine hits all of them alike.
   const smallRuns = new Map<string, SmallResult[]>();
   for (let run = 1; run <= opts.runs; run++) {
@@ -395,6 +458,20 @@ async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport>
       await cold('swift.get256mCold', () => stream('get', swift.objectUrl('big-object'), swift.headers));
       record('swift.get256m', await stream('get', swift.objectUrl('big-object'), swift.headers));
     }
+    if (s3Key) {
+      const s3Stream = (op: 'put' | 'get', url: string, key: S3Credentials, payload = opts.s3Payload) => load.run({ kind: 'stream', op, target: url, s3: { ...key, payload }, size: big });
+      record('s3single.put256m', await s3Stream('put', `${a1.s3Url}/bench-single/${bigSingle}`, s3Key));
+      record('s3single.get256m', await s3Stream('get', `${a1.s3Url}/bench-single/${bigSingle}`, s3Key));
+      record('s3standard.put256m', await s3Stream('put', `${a1.s3Url}/bench-standard/${bigStandard}`, s3Key));
+      await waitCreated(m, 'bench-standard', bigStandard);
+      record('s3standard.get256m', await s3Stream('get', `${a1.s3Url}/bench-standard/${bigStandard}`, s3Key));
+      if (swift) {
+        // Swift 2.30's s3api refuses aws-chunked (501): unsigned payload there.
+        const { endpoint, bucket, ...key } = swift.s3;
+        record('swiftS3.put256m', await s3Stream('put', `${endpoint}/${bucket}/big-object`, key, 'unsigned'));
+        record('swiftS3.get256m', await s3Stream('get', `${endpoint}/${bucket}/big-object`, key));
+      }
+    }
   }
   rmSync(join(baseDir, 'big.bin'), { force: true });
   rmSync(join(root, 'reference', 'objects', 'big-object'), { force: true });
@@ -420,8 +497,15 @@ async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport>
     ...(opts.vsSwift ? { swift: swift ? figures('swift', null, false) : null } : {}),
   };
   const ratios = ratiosOf(partial);
+  let s3Figures: DataBenchReport['s3'];
+  if (s3Key) {
+    const s3Parts = { single: figures('s3single', null), standard: figures('s3standard', null), swift: swift ? figures('swiftS3', null, false) : null };
+    const s3Ratios = s3RatiosOf(partial, s3Parts);
+    s3Figures = { ...s3Parts, payload: opts.s3Payload, ratios: s3Ratios, targets: s3TargetsOf(s3Ratios, swift !== undefined) };
+  }
   return {
     ...partial,
+    ...(s3Figures ? { s3: s3Figures } : {}),
     ...(swiftSkipped ? { swiftSkipped } : {}),
     ...(coldSkipped ? { coldSkipped } : {}),
     ratios,
