@@ -48,6 +48,19 @@ describe('ReplicatedStore over real local replicas (R=3, W=2, Rq=2)', () => {
   const holds = (service: string, key: string) => cluster.node(service).index.get(key)?.timestamp;
 
   describe('write', () => {
+    it('answers once W of R replicas are durable, and the last one finishes after the answer', async () => {
+      const { key, placement } = remoteObject();
+      const slow = placement.primaries[2];
+      let release!: () => void;
+      cluster.peers.setFaults(slow, { gate: new Promise<void>((resolve) => (release = resolve)) });
+      const result = await sut.store.write(key, version(10, { size: 5 }), bodyOf('hello'), placement.write);
+      expect(result.outcomes.map((o) => o.service).sort()).toEqual(placement.primaries.slice(0, 2).sort());
+      expect(holds(slow, key)).toBeUndefined();
+      release();
+      expect((await result.allSettled).every((o) => o.ok)).toBe(true);
+      expect(holds(slow, key)).toBe(ts(10));
+    });
+
     it('succeeds with W of R replicas durable, and reports the one that failed', async () => {
       const { key, placement } = remoteObject();
       const [p0, p1, p2] = placement.primaries;

@@ -21,6 +21,8 @@ export interface PeerFaults {
   down?: boolean;
   /** Replica writes fail once the first chunk of the body arrived: a peer dying mid-write. */
   failWrites?: boolean;
+  /** Replica writes wait for this before storing anything: a slow peer the spec releases. */
+  gate?: Promise<void>;
   /** Version lookups and drops fail (the replicator cannot get a confirmation). */
   failVersions?: boolean;
 }
@@ -73,6 +75,7 @@ export class FakePeerClient implements PublicOf<PeerClient> {
       body.destroy();
       throw new PeerUnavailableError(peer.name, 'connection reset during the body');
     }
+    await this.faults.get(peer.name)?.gate;
     const result = await target.local.write(key, version, body);
     if (result.applied && version.etag && !version.deleted && version.etag !== result.held.etag) {
       await target.local.drop(key, result.held.timestamp);
