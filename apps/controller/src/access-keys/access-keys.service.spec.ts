@@ -112,7 +112,10 @@ describe('AccessKeysService', () => {
       const a = await sut.create('alice');
       const b = await sut.create('bob');
       await core.users.resetPassword('bob', 'bob-password-9');
-      const set = await fetchAs('agent-1', identity);
+      // The first fetch after the reset prunes bob's key (a new version); the set is labelled with the version read before.
+      const first = await fetchAs('agent-1', identity);
+      expect(first.version).toBeLessThan(core.clusterMap.currentMap().accessKeysVersion!);
+      const set = await fetchAs('agent-1', identity, { haveVersion: first.version });
       expect(JSON.stringify(set)).not.toContain(a.secretAccessKey);
       expect(set.version).toBe(core.clusterMap.currentMap().accessKeysVersion);
       const opened = openAccessKeys(set, sealing.privateKey, 'agent-1');
@@ -125,10 +128,34 @@ describe('AccessKeysService', () => {
       const a = await sut.create('alice');
       const held = await fetchAs('agent-1', identity);
       await core.users.resetPassword('alice', 'alice-password-2');
+      // The next fetch sees the dead key, prunes it and publishes a map with a new keys version...
+      await sut.forAgent('agent-1', request('agent-1', identity, { haveVersion: held.version }));
+      expect(core.clusterMap.currentMap().accessKeysVersion).toBeGreaterThan(held.version);
+      // ... which the agent follows with another fetch.
       const set = await fetchAs('agent-1', identity, { haveVersion: held.version });
       expect(set.version).toBeGreaterThan(held.version);
       expect(set.keys.map((k) => k.accessKeyId)).not.toContain(a.accessKeyId);
       expect(core.clusterMap.currentMap().accessKeysVersion).toBe(set.version);
+    });
+
+    it('reads the tables once while nothing changed, and again after any key or user change', async () => {
+      const { identity } = await joinAgent(core, 'agent-1');
+      const a = await sut.create('alice');
+      let reads = 0;
+      const findAll = repo.findAll.bind(repo);
+      repo.findAll = () => {
+        reads++;
+        return findAll();
+      };
+      const first = await fetchAs('agent-1', identity);
+      await sut.forAgent('agent-1', request('agent-1', identity, { haveVersion: first.version }));
+      expect(reads).toBe(1);
+      await sut.revoke('alice', a.accessKeyId);
+      expect((await fetchAs('agent-1', identity)).keys).toEqual([]);
+      expect(reads).toBe(2);
+      await core.users.create('carol', 'carol-password', 'user');
+      await fetchAs('agent-1', identity);
+      expect(reads).toBe(3);
     });
 
     it('answers "unchanged" without keys when the agent holds the current version', async () => {

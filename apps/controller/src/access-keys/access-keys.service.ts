@@ -47,6 +47,9 @@ const MINUTE_MS = 60_000;
 export class AccessKeysService {
   private readonly logger = new Logger(AccessKeysService.name);
   private readonly agentKeys = new PublicKeyCache(4096);
+  /** Changes to the keys table so far (see liveKeys). */
+  private mutations = 0;
+  private cached?: { mapVersion: number; mutations: number; live: StoredAccessKey[] };
 
   constructor(
     private readonly keys: AccessKeyRepository,
@@ -125,8 +128,10 @@ export class AccessKeysService {
     if (!recipient) throw new BadRequestError('sealingKey must be a raw X25519 public key (32 bytes, base64url)');
     const lastUsed = this.checkLastUsed(request.lastUsed);
     this.checkBinding(agent, request.sealingKey, request.sealingKeySignature);
-    const live = await this.liveKeys();
+    // Read before the keys: a set may be labelled older than what it holds (the agent then fetches once more), never newer,
+    // so a set taken before a revocation can never carry the revocation's version.
     const version = await this.version();
+    const live = await this.liveKeys();
     if (lastUsed.size > 0) await this.noteUsed(lastUsed, live);
     if (request.haveVersion === version) return { unchanged: true, version };
     return {
@@ -175,14 +180,29 @@ export class AccessKeysService {
       if (key && at >= Math.floor(key.createdAt / MINUTE_MS) * MINUTE_MS && (key.lastUsedAt ?? 0) < at) accepted.set(id, at);
     }
     if (accepted.size > 0) await this.keys.noteUsed(accepted);
+    // The kept set learns it too, so the same report is not written again.
+    for (const [id, at] of accepted) byId.get(id)!.lastUsedAt = at;
   }
 
-  /** Every key whose owner exists, is not being deleted and still has the key's generation; the dead ones are pruned. */
+  /**
+   * Every key whose owner exists, is not being deleted and still has the
+   * key's generation; the dead ones are pruned. Every agent asks every
+   * refresh interval, so the answer is kept while nothing it depends on can
+   * have changed: every change to keys or users publishes a new map, and a
+   * change to keys also moves `mutations` before its new version is stored.
+   */
   private async liveKeys(): Promise<StoredAccessKey[]> {
+    const mapVersion = this.clusterMap.version;
+    const mutations = this.mutations;
+    if (this.cached?.mapVersion === mapVersion && this.cached.mutations === mutations) return this.cached.live;
     const [all, generations, users] = await Promise.all([this.keys.findAll(), this.users.generations(), this.users.findAll()]);
     const deleting = new Set(users.filter((u) => u.deletingAt !== undefined).map((u) => u.username));
     const { live, dead } = splitKeys(all, generations, deleting);
-    await this.prune(dead);
+    if (dead.length > 0) {
+      await this.prune(dead);
+      return live;
+    }
+    this.cached = { mapVersion, mutations, live };
     return live;
   }
 
@@ -204,8 +224,13 @@ export class AccessKeysService {
     return Number((await this.state.get('accessKeysVersion')) ?? '0');
   }
 
-  /** Inside the lock. */
+  /**
+   * Inside the lock, after the change to the table. `mutations` moves
+   * before the new version can be read: a fetch labelled with the new
+   * version never reuses a set read before the change (see liveKeys).
+   */
   private async bumpVersion(reason: string): Promise<void> {
+    this.mutations++;
     await this.state.set('accessKeysVersion', String((await this.version()) + 1));
     await this.clusterMap.publish(reason);
   }
