@@ -54,12 +54,13 @@ export class ApiClient {
   }
 
   /**
-   * A JSON call. `accept` lists non-2xx statuses to return instead of throw.
+   * A JSON call. `accept` lists non-2xx statuses to return instead of throw;
+   * `extraHeaders` go with it (e.g. an object's metadata).
    * @throws ApiError on any other non-2xx answer; CliError when the server cannot be reached.
    */
-  async json<T>(method: string, path: string, body?: unknown, accept: number[] = []): Promise<JsonAnswer<T>> {
+  async json<T>(method: string, path: string, body?: unknown, accept: number[] = [], extraHeaders: Record<string, string> = {}): Promise<JsonAnswer<T>> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (payload) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(payload.length);
