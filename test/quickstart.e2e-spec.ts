@@ -8,7 +8,7 @@
  */
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, cleanEnv, freePort, makeTempDir, portsFree, removeTempDir, REPO_ROOT, waitFor } from './support';
 
@@ -16,6 +16,13 @@ jest.setTimeout(150_000);
 
 const README_CONTROLLER_PORT = 7000;
 const README_PASSWORD = 'Vq3x9bK2mW7tZp1L';
+/** The README's sample S3 key (the banner's `S3 key` line). */
+const README_KEY_ID = 'MCOSEXAMPLEKEY2Q7ZBA';
+const README_SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+/** The agents' S3 ports are base + 101 ... (config/local-cluster.yaml: s3PortOffset). */
+const S3_PORT_OFFSET = 100;
+/** Debian's AWS CLI v2, by full path (a pyenv `aws` on PATH is another program). */
+const AWS = '/usr/bin/aws';
 const ELLIPSIS = '…';
 const START_SCRIPT = join(REPO_ROOT, 'scripts', 'start.js');
 const MCOS = join(REPO_ROOT, 'bin', 'mcos.js');
@@ -23,9 +30,9 @@ const MCOS = join(REPO_ROOT, 'bin', 'mcos.js');
 interface ReadyLine {
   controllerUrl: string;
   docsUrl: string;
-  agents: { name: string; url: string; region: string; pid: number }[];
+  agents: { name: string; url: string; s3Url: string; region: string; pid: number }[];
   controllerPid: number;
-  admin: { username: string; password: string };
+  admin: { username: string; password: string; accessKeyId: string; secretAccessKey: string };
 }
 
 interface Step {
@@ -177,12 +184,24 @@ describe('Quick start (npm start + mcos, as the README shows)', () => {
     return command
       .replace(/\bnpx mcos\b/g, `"${process.execPath}" "${MCOS}"`)
       .replace(/http:\/\/127\.0\.0\.1:(\d{4})\b/g, (_, port: string) => `http://127.0.0.1:${basePort + Number(port) - README_CONTROLLER_PORT}`)
-      .replaceAll(README_PASSWORD, ready.admin.password);
+      .replaceAll(README_PASSWORD, ready.admin.password)
+      .replaceAll(README_KEY_ID, ready.admin.accessKeyId)
+      .replaceAll(README_SECRET, ready.admin.secretAccessKey)
+      .replace(/^aws /, `${AWS} `)
+      .replace(/&& aws /g, `&& ${AWS} `);
   }
 
   /** This run -> README, for what a command printed. */
   function toReadme(text: string): string {
-    let out = text.replaceAll(ready.admin.password, README_PASSWORD).replaceAll(dataDir, './data');
+    let out = text
+      .replaceAll(ready.admin.password, README_PASSWORD)
+      .replaceAll(ready.admin.accessKeyId, README_KEY_ID)
+      .replaceAll(ready.admin.secretAccessKey, README_SECRET)
+      .replaceAll(dataDir, './data');
+    for (let i = ready.agents.length; i >= 1; i--) {
+      const s3 = S3_PORT_OFFSET + i;
+      out = out.replaceAll(`http://127.0.0.1:${basePort + s3}`, `http://127.0.0.1:${README_CONTROLLER_PORT + s3}`);
+    }
     for (let i = ready.agents.length; i >= 0; i--) out = out.replaceAll(`http://127.0.0.1:${basePort + i}`, `http://127.0.0.1:${README_CONTROLLER_PORT + i}`);
     return out;
   }
@@ -198,6 +217,31 @@ describe('Quick start (npm start + mcos, as the README shows)', () => {
 
   function mcos(...args: string[]): Promise<Ran> {
     return sh([process.execPath, MCOS, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' '));
+  }
+
+  /**
+   * Runs README steps as written, in one shell (so an `export` line holds
+   * for the steps after it), and compares each step's stdout with the README.
+   * The AWS CLI reads only a private, empty config (never the user's).
+   */
+  async function runStepsInOneShell(steps: Step[], label: string): Promise<void> {
+    const marker = '@@quickstart-step';
+    const script = steps.map((step) => `${toRun(step.command)}\necho "${marker} $?"`).join('\n');
+    const awsHome = join(dir, 'aws-home');
+    mkdirSync(awsHome, { recursive: true });
+    const ran = await sh(script, {
+      HOME: awsHome,
+      AWS_CONFIG_FILE: join(awsHome, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(awsHome, 'credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_PAGER: '',
+    });
+    const outputs = ran.stdout.split(new RegExp(`^${marker} (\\d+)\n`, 'm'));
+    steps.forEach((step, i) => {
+      const [printed, code] = [outputs[2 * i], outputs[2 * i + 1]];
+      if (code !== '0') throw new Error(`${label}: "${step.command}" exited with ${code}\nstdout:\n${ran.stdout}\nstderr:\n${ran.stderr}`);
+      expectTranscript(step.expected, toReadme(printed), `${label}: $ ${step.command}`);
+    });
   }
 
   /** Runs README steps as written and compares their stdout with the README. */
@@ -219,8 +263,8 @@ describe('Quick start (npm start + mcos, as the README shows)', () => {
     cliConfig = join(dir, 'cli-config');
     mkdirSync(work);
     basePort = await freePort();
-    // The agents take the ports after the controller's: make sure they are free too.
-    for (let attempt = 0; attempt < 20 && !(await portsFree(basePort, 4)); attempt++) basePort = await freePort();
+    // The agents take the ports after the controller's, their S3 base + 101...: make sure they are free too.
+    for (let attempt = 0; attempt < 40 && !((await portsFree(basePort, 4)) && (await portsFree(basePort + S3_PORT_OFFSET + 1, 3))); attempt++) basePort = await freePort();
   });
 
   afterAll(async () => {
@@ -230,7 +274,7 @@ describe('Quick start (npm start + mcos, as the README shows)', () => {
   });
 
   it('has the README blocks this test runs', () => {
-    expect(blocks.map((b) => b[0].command)).toEqual(['npm start', expect.stringContaining('npx mcos login'), '^C', 'npm start', 'npx mcos ls notes']);
+    expect(blocks.map((b) => b[0].command)).toEqual(['npm start', expect.stringContaining('npx mcos login'), '^C', 'npm start', 'npx mcos ls notes', expect.stringMatching(/^export AWS_ACCESS_KEY_ID=/)]);
   });
 
   it('starts a cluster and prints one JSON line when it is ready (--json)', async () => {
@@ -244,10 +288,17 @@ describe('Quick start (npm start + mcos, as the README shows)', () => {
     expect(ready).toEqual({
       controllerUrl: `http://127.0.0.1:${basePort}`,
       docsUrl: `http://127.0.0.1:${basePort}/docs`,
-      agents: ['a', 'b', 'c'].map((x, i) => ({ name: `agent-${x}`, url: `http://127.0.0.1:${basePort + 1 + i}`, region: `local-${x}`, pid: expect.any(Number) })),
+      agents: ['a', 'b', 'c'].map((x, i) => ({
+        name: `agent-${x}`,
+        url: `http://127.0.0.1:${basePort + 1 + i}`,
+        s3Url: `http://127.0.0.1:${basePort + S3_PORT_OFFSET + 1 + i}`,
+        region: `local-${x}`,
+        pid: expect.any(Number),
+      })),
       controllerPid: expect.any(Number),
-      admin: { username: 'admin', password: expect.stringMatching(/^\S{16,}$/) },
+      admin: { username: 'admin', password: expect.stringMatching(/^\S{16,}$/), accessKeyId: expect.stringMatching(/^MCOS[A-Z2-7]{16}$/), secretAccessKey: expect.stringMatching(/^\S{40}$/) },
     });
+    expect(statSync(join(dataDir, 'admin-s3-key')).mode & 0o777).toBe(0o600);
     expect(new Set([launcher.pid, ready.controllerPid, ...ready.agents.map((a) => a.pid)]).size).toBe(5);
     expect(statSync(join(dataDir, 'admin-password')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(dataDir, 'admin-password'), 'utf8').trim()).toBe(ready.admin.password);
@@ -318,6 +369,10 @@ describe('Quick start (npm start + mcos, as the README shows)', () => {
     expectTranscript(secondStart.expected, printed, '$ npm start (again)');
     started.push(...[...launcher.stdout.matchAll(/pid (\d+)/g)].map((m) => Number(m[1])));
     await runSteps(blocks[4], 'after the restart');
+    // The same key after a restart (kept in the data dir), and the README's S3 lines as written.
+    expect(printed).toContain(`S3 key      ${README_KEY_ID}  secret ${README_SECRET}`);
+    if (existsSync(AWS) || process.env.CI) await runStepsInOneShell(blocks[5], 'S3 with aws');
+    else process.stderr.write(`skipped the README's aws lines: ${AWS} is not installed (apt-get install awscli; under CI this fails)\n`);
 
     expect(await launcher.interrupt()).toBe(0);
     await waitFor(() => started.every((pid) => !alive(pid)), { timeoutMs: 10_000, description: 'every started process to be gone' });
