@@ -25,7 +25,7 @@ export class UserAccessKeysController {
   @ApiCreatedResponse({ type: CreatedAccessKeyDto })
   @ApiErrors(404, 409)
   create(@Param('username') username: string): Promise<CreatedAccessKey> {
-    return this.keys.create(username);
+    return this.keys.create(username, 'admin');
   }
 
   @Get()
@@ -42,7 +42,7 @@ export class UserAccessKeysController {
   @ApiNoContentResponse()
   @ApiErrors(404)
   revoke(@Param('username') username: string, @Param('accessKeyId') accessKeyId: string): Promise<void> {
-    return this.keys.revoke(username, accessKeyId);
+    return this.keys.revoke(username, accessKeyId, 'admin');
   }
 }
 
@@ -56,11 +56,11 @@ export class MyAccessKeysController {
 
   @Post()
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Make an S3 access key for yourself', description: CREATE_DESCRIPTION })
+  @ApiOperation({ summary: 'Make an S3 access key for yourself', description: `${CREATE_DESCRIPTION} At most 20 changes (creates and revokes) per minute (429).` })
   @ApiCreatedResponse({ type: CreatedAccessKeyDto })
-  @ApiErrors(409)
+  @ApiErrors(409, 429)
   create(@CurrentUser() username: string): Promise<CreatedAccessKey> {
-    return this.keys.create(username);
+    return this.keys.create(username, 'self');
   }
 
   @Get()
@@ -74,9 +74,9 @@ export class MyAccessKeysController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke one of your access keys' })
   @ApiNoContentResponse()
-  @ApiErrors(404)
+  @ApiErrors(404, 429)
   revoke(@CurrentUser() username: string, @Param('accessKeyId') accessKeyId: string): Promise<void> {
-    return this.keys.revoke(username, accessKeyId);
+    return this.keys.revoke(username, accessKeyId, 'self');
   }
 }
 

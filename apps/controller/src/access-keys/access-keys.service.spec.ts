@@ -4,6 +4,7 @@ import {
   ACCESS_KEY_ID_PATTERN,
   BadRequestError,
   ConflictError,
+  TooManyRequestsError,
   generateX25519KeyPair,
   MAX_ACCESS_KEYS_PER_USER,
   NotFoundError,
@@ -21,6 +22,7 @@ import type { UserRepository } from '../users/user.repository';
 import type { AccessKeyRepository } from './access-key.repository';
 import { AccessKeysService } from './access-keys.service';
 import { InMemoryAccessKeyRepository } from './in-memory-access-key.repository';
+import { KeyChangeThrottle } from './key-change-throttle';
 
 describe('AccessKeysService', () => {
   let core: TestCore;
@@ -38,6 +40,7 @@ describe('AccessKeysService', () => {
       core.clusterMap,
       core.lock,
       core.clock,
+      new KeyChangeThrottle(core.clock, { changes: 3, windowMs: 60_000, maxUsers: 2 }),
     );
     await core.users.create('alice', 'alice-password', 'user');
     await core.users.create('bob', 'bob-password-1', 'user');
@@ -56,7 +59,7 @@ describe('AccessKeysService', () => {
   }
 
   it('makes AWS-shaped keys, shows the secret once, and lists without it', async () => {
-    const created = await sut.create('alice');
+    const created = await sut.create('alice', 'admin');
     expect(created.accessKeyId).toMatch(ACCESS_KEY_ID_PATTERN);
     expect(created.accessKeyId).toHaveLength(20);
     expect(created.secretAccessKey).toMatch(/^[A-Za-z0-9+/]{40}$/);
@@ -68,33 +71,45 @@ describe('AccessKeysService', () => {
 
   it('publishes a map with a new accessKeysVersion on every create and revoke', async () => {
     const before = core.clusterMap.currentMap();
-    const { accessKeyId } = await sut.create('alice');
+    const { accessKeyId } = await sut.create('alice', 'admin');
     const afterCreate = core.clusterMap.currentMap();
     expect(afterCreate.version).toBe(before.version + 1);
     expect(afterCreate.accessKeysVersion).toBe((before.accessKeysVersion ?? 0) + 1);
-    await sut.revoke('alice', accessKeyId);
+    await sut.revoke('alice', accessKeyId, 'admin');
     expect(core.clusterMap.currentMap().accessKeysVersion).toBe(afterCreate.accessKeysVersion! + 1);
   });
 
   it(`allows ${MAX_ACCESS_KEYS_PER_USER} keys per user, then 409`, async () => {
-    for (let i = 0; i < MAX_ACCESS_KEYS_PER_USER; i++) await sut.create('alice');
-    await expect(sut.create('alice')).rejects.toThrow(ConflictError);
-    await expect(sut.create('bob')).resolves.toBeDefined();
+    for (let i = 0; i < MAX_ACCESS_KEYS_PER_USER; i++) await sut.create('alice', 'admin');
+    await expect(sut.create('alice', 'admin')).rejects.toThrow(ConflictError);
+    await expect(sut.create('bob', 'admin')).resolves.toBeDefined();
+  });
+
+  it("throttles a user's own changes per user (admins' are not), and forgets after the window", async () => {
+    const a = await sut.create('alice', 'self');
+    await sut.revoke('alice', a.accessKeyId, 'self');
+    await sut.create('alice', 'self');
+    await expect(sut.create('alice', 'self')).rejects.toThrow(TooManyRequestsError);
+    await expect(sut.revoke('alice', a.accessKeyId, 'self')).rejects.toThrow(TooManyRequestsError);
+    await expect(sut.create('alice', 'admin')).resolves.toBeDefined();
+    await expect(sut.create('bob', 'self')).resolves.toBeDefined();
+    core.clock.advance(60_000);
+    await expect(sut.create('alice', 'self')).resolves.toBeDefined();
   });
 
   it('revokes only the owner\'s own key; unknown users and keys are 404', async () => {
-    const key = await sut.create('alice');
-    await expect(sut.revoke('bob', key.accessKeyId)).rejects.toThrow(NotFoundError);
-    await expect(sut.create('nobody')).rejects.toThrow(NotFoundError);
+    const key = await sut.create('alice', 'admin');
+    await expect(sut.revoke('bob', key.accessKeyId, 'admin')).rejects.toThrow(NotFoundError);
+    await expect(sut.create('nobody', 'admin')).rejects.toThrow(NotFoundError);
     await expect(sut.list('nobody')).rejects.toThrow(NotFoundError);
-    await sut.revoke('alice', key.accessKeyId);
-    await expect(sut.revoke('alice', key.accessKeyId)).rejects.toThrow(NotFoundError);
+    await sut.revoke('alice', key.accessKeyId, 'admin');
+    await expect(sut.revoke('alice', key.accessKeyId, 'admin')).rejects.toThrow(NotFoundError);
     expect(await sut.list('alice')).toEqual([]);
   });
 
   it('kills every key of a user whose password is reset or who is deleted, also for a re-created user of that name', async () => {
-    await sut.create('alice');
-    const bobs = await sut.create('bob');
+    await sut.create('alice', 'admin');
+    const bobs = await sut.create('bob', 'admin');
     await core.users.resetPassword('alice', 'new-password-1');
     expect(await sut.list('alice')).toEqual([]);
     await core.users.delete('bob');
@@ -102,15 +117,15 @@ describe('AccessKeysService', () => {
     expect(await sut.list('bob')).toEqual([]);
     expect(repo.rows.has(bobs.accessKeyId)).toBe(false);
     // New keys after the reset are fine.
-    await expect(sut.create('alice')).resolves.toBeDefined();
+    await expect(sut.create('alice', 'admin')).resolves.toBeDefined();
     expect(await sut.list('alice')).toHaveLength(1);
   });
 
   describe('forAgent', () => {
     it('hands an agent every live key sealed to its key, opened only by it', async () => {
       const { identity } = await joinAgent(core, 'agent-1');
-      const a = await sut.create('alice');
-      const b = await sut.create('bob');
+      const a = await sut.create('alice', 'admin');
+      const b = await sut.create('bob', 'admin');
       await core.users.resetPassword('bob', 'bob-password-9');
       // The first fetch after the reset prunes bob's key (a new version); the set is labelled with the version read before.
       const first = await fetchAs('agent-1', identity);
@@ -125,7 +140,7 @@ describe('AccessKeysService', () => {
 
     it('drops the keys of a reset user from the next fetch with a new version, even for an agent that held the current set', async () => {
       const { identity } = await joinAgent(core, 'agent-1');
-      const a = await sut.create('alice');
+      const a = await sut.create('alice', 'admin');
       const held = await fetchAs('agent-1', identity);
       await core.users.resetPassword('alice', 'alice-password-2');
       // The next fetch sees the dead key, prunes it and publishes a map with a new keys version...
@@ -140,7 +155,7 @@ describe('AccessKeysService', () => {
 
     it('reads the tables once while nothing changed, and again after any key or user change', async () => {
       const { identity } = await joinAgent(core, 'agent-1');
-      const a = await sut.create('alice');
+      const a = await sut.create('alice', 'admin');
       let reads = 0;
       const findAll = repo.findAll.bind(repo);
       repo.findAll = () => {
@@ -150,7 +165,7 @@ describe('AccessKeysService', () => {
       const first = await fetchAs('agent-1', identity);
       await sut.forAgent('agent-1', request('agent-1', identity, { haveVersion: first.version }));
       expect(reads).toBe(1);
-      await sut.revoke('alice', a.accessKeyId);
+      await sut.revoke('alice', a.accessKeyId, 'admin');
       expect((await fetchAs('agent-1', identity)).keys).toEqual([]);
       expect(reads).toBe(2);
       await core.users.create('carol', 'carol-password', 'user');
@@ -160,7 +175,7 @@ describe('AccessKeysService', () => {
 
     it('answers "unchanged" without keys when the agent holds the current version', async () => {
       const { identity } = await joinAgent(core, 'agent-1');
-      await sut.create('alice');
+      await sut.create('alice', 'admin');
       const set = await fetchAs('agent-1', identity);
       await expect(sut.forAgent('agent-1', request('agent-1', identity, { haveVersion: set.version }))).resolves.toEqual({ unchanged: true, version: set.version });
     });
@@ -176,7 +191,7 @@ describe('AccessKeysService', () => {
     it('records last use to the minute, forward only, for live keys only, never in the future', async () => {
       const { identity } = await joinAgent(core, 'agent-1');
       core.clock.advance(10 * 60_000);
-      const key = await sut.create('alice');
+      const key = await sut.create('alice', 'admin');
       const now = core.clock.now();
       await fetchAs('agent-1', identity, { lastUsed: { [key.accessKeyId]: now + 90_000, MCOSAAAAAAAAAAAAAAAA: now } });
       const minute = Math.floor(now / 60_000) * 60_000;
@@ -198,7 +213,7 @@ describe('AccessKeysService', () => {
 
   it('pushes the new map to ACTIVE agents when a key is made', async () => {
     const { agent } = await joinAgent(core, 'agent-1');
-    await sut.create('alice');
+    await sut.create('alice', 'admin');
     await settle();
     expect(agent.held).toBe(core.clusterMap.currentMap().version);
   });

@@ -23,6 +23,10 @@ import { StateRepository } from '../database/state.repository';
 import { StoredUser, UserRepository } from '../users/user.repository';
 import { newAccessKeyId, newSecretAccessKey } from './access-key-material';
 import { AccessKeyRepository, StoredAccessKey } from './access-key.repository';
+import { KeyChangeThrottle } from './key-change-throttle';
+
+/** Who asks for a change: an admin for any user, or users for themselves (throttled, see KeyChangeThrottle). */
+export type KeyChangeBy = 'admin' | 'self';
 
 /** Most last-used entries one agent report may carry (400 beyond, before any work). */
 export const MAX_LAST_USED_ENTRIES = 10_000;
@@ -58,6 +62,7 @@ export class AccessKeysService {
     private readonly clusterMap: ClusterMapService,
     private readonly lock: ClusterLock,
     private readonly clock: Clock,
+    private readonly throttle: KeyChangeThrottle,
   ) {}
 
   /**
@@ -65,8 +70,10 @@ export class AccessKeysService {
    *
    * @throws NotFoundError no such user (or being deleted).
    * @throws ConflictError the user holds MAX_ACCESS_KEYS_PER_USER keys already.
+   * @throws TooManyRequestsError a user changing their own keys too often.
    */
-  create(owner: string): Promise<CreatedAccessKey> {
+  async create(owner: string, by: KeyChangeBy): Promise<CreatedAccessKey> {
+    if (by === 'self') this.throttle.take(owner);
     return this.lock.run(async () => {
       const user = await this.requiredUser(owner);
       const { live, dead } = splitKeys(await this.keys.findByOwner(owner), { [owner]: user.tokenGeneration }, new Set());
@@ -100,8 +107,10 @@ export class AccessKeysService {
    * Revokes one key: gone at every agent with the next map (pushed now).
    *
    * @throws NotFoundError no such user, or the user has no such key.
+   * @throws TooManyRequestsError a user changing their own keys too often.
    */
-  revoke(owner: string, accessKeyId: string): Promise<void> {
+  async revoke(owner: string, accessKeyId: string, by: KeyChangeBy): Promise<void> {
+    if (by === 'self') this.throttle.take(owner);
     return this.lock.run(async () => {
       const user = await this.requiredUser(owner);
       const { live, dead } = splitKeys(await this.keys.findByOwner(owner), { [owner]: user.tokenGeneration }, new Set());
