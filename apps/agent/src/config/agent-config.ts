@@ -246,6 +246,30 @@ export class AuditSettings {
   bytesPerSecond = 20 * 1024 ** 2;
 }
 
+/** Multipart uploads: how long an upload may stay open, and the background pass that frees unreferenced parts. */
+export class MultipartConfig {
+  /** Uploads open longer than this are aborted by background work (their parts then freed). */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 365)
+  abandonAfterHours = 168;
+
+  /** Pause between two passes of the parts GC and the expiry of abandoned uploads. */
+  @IsInt()
+  @Min(50)
+  gcIntervalMs = 60_000;
+
+  /**
+   * How long after its upload ended (completed, aborted, expired) an
+   * unreferenced part is kept; also the longest a Complete may spend
+   * checking its parts (it gives up after half). Lower it only in tests.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(7 * 24 * 3600)
+  gcGraceSeconds = 900;
+}
+
 /**
  * The S3 door: a second listener serving the S3 API over the same store.
  * Off when the `s3` section is absent.
@@ -428,6 +452,11 @@ export class AgentConfig {
   @ValidateNested()
   @Type(() => AuditSettings)
   audit: AuditSettings = new AuditSettings();
+
+  @IsObject()
+  @ValidateNested()
+  @Type(() => MultipartConfig)
+  multipart: MultipartConfig = new MultipartConfig();
 
   @IsIn(LOG_LEVEL_NAMES)
   logLevel: LogLevelName = 'info';

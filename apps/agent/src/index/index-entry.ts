@@ -1,6 +1,6 @@
 import type { Timestamp } from '../clock/timestamp';
 import { type EntryKind, parseKey } from '../storage/object-key';
-import type { ReplicaVersion } from '../storage/replica-version';
+import type { MultipartSummary, ReplicaVersion } from '../storage/replica-version';
 
 /**
  * What the agent's own backend holds for one key: the newest version it has,
@@ -19,9 +19,13 @@ export interface IndexEntry {
   timestamp: Timestamp;
   deleted: boolean;
   contentType?: string;
+  /** Set on a multipart object's manifest: the object's size, ETag and part count (size/etag above are the manifest's own). */
+  multipart?: MultipartSummary;
 }
 
 export interface ListPage {
+  /** Which entries: objects (the default), open uploads or parts; names are index names (see storage/object-key). */
+  kind?: 'object' | 'upload' | 'part';
   prefix?: string;
   /** Exclusive start (by code point order). */
   marker?: string;
@@ -37,12 +41,13 @@ export function indexEntry(key: string, v: ReplicaVersion): IndexEntry {
     kind: parsed.kind,
     account: parsed.account,
     container: parsed.container,
-    name: parsed.kind === 'object' ? parsed.name : '',
+    name: parsed.kind === 'container' ? '' : parsed.name,
     option: v.option,
     size: v.size,
     etag: v.etag,
     timestamp: v.timestamp,
     deleted: v.deleted,
     contentType: v.contentType,
+    ...(v.multipart ? { multipart: v.multipart } : {}),
   };
 }

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
 import { compareNames } from '../storage/object-key';
+import type { MultipartSummary } from '../storage/replica-version';
+import { decodeMultipartSummary, encodeMultipartSummary } from '../storage/stored-version';
 import { IndexEntry, ListPage } from './index-entry';
 
 interface Row {
@@ -14,6 +16,8 @@ interface Row {
   ts: string;
   deleted: number;
   content_type: string | null;
+  /** A multipart manifest's summary (stored-version's encoding), else null. */
+  mp: string | null;
 }
 
 /**
@@ -48,15 +52,18 @@ export class ObjectIndexRepository {
       CREATE INDEX IF NOT EXISTS entries_listing ON entries (kind, account, container, name);
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
     `);
+    // Indexes made before multipart uploads lack the column: add it (every old row is an ordinary object).
+    const columns = this.db.prepare<[], { name: string }>('PRAGMA table_info(entries)').all();
+    if (!columns.some((c) => c.name === 'mp')) this.db.exec('ALTER TABLE entries ADD COLUMN mp TEXT');
     this.stmts = {
       get: this.db.prepare<[string], Row>('SELECT * FROM entries WHERE key = ?'),
       upsert: this.db.prepare(`
-        INSERT INTO entries (key, kind, account, container, name, option, size, etag, ts, deleted, content_type)
-        VALUES (@key, @kind, @account, @container, @name, @option, @size, @etag, @ts, @deleted, @content_type)
+        INSERT INTO entries (key, kind, account, container, name, option, size, etag, ts, deleted, content_type, mp)
+        VALUES (@key, @kind, @account, @container, @name, @option, @size, @etag, @ts, @deleted, @content_type, @mp)
         ON CONFLICT(key) DO UPDATE SET
           kind = excluded.kind, account = excluded.account, container = excluded.container,
           name = excluded.name, option = excluded.option, size = excluded.size, etag = excluded.etag,
-          ts = excluded.ts, deleted = excluded.deleted, content_type = excluded.content_type
+          ts = excluded.ts, deleted = excluded.deleted, content_type = excluded.content_type, mp = excluded.mp
         WHERE excluded.ts >= entries.ts`),
       remove: this.db.prepare<[string]>('DELETE FROM entries WHERE key = ?'),
       removeIfTs: this.db.prepare<[string, string]>('DELETE FROM entries WHERE key = ? AND ts = ?'),
@@ -64,6 +71,8 @@ export class ObjectIndexRepository {
       // (the end of the prefix's range), both on the index, so a query reads only the rows it
       // returns however far into the container it starts (issue 13, point 9).
       listObjects: listingStatements(this.db, 'object', 'name', `account = @account AND container = @container`),
+      listUploads: listingStatements(this.db, 'upload', 'name', `account = @account AND container = @container`),
+      listParts: listingStatements(this.db, 'part', 'name', `account = @account AND container = @container`),
       listContainers: listingStatements(this.db, 'container', 'container', `account = @account`),
       scan: this.db.prepare<[string, number], Row>('SELECT * FROM entries WHERE key > ? ORDER BY key LIMIT ?'),
       count: this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM entries'),
@@ -101,10 +110,15 @@ export class ObjectIndexRepository {
     return this.stmts.removeIfTs.run(key, timestamp).changes > 0;
   }
 
-  /** Objects of one container in name order, tombstones included. */
+  /**
+   * Objects of one container in name order, tombstones included; with
+   * `page.kind` its open uploads or parts instead (by index name, see
+   * storage/object-key: uploads by object name, parts by upload and number).
+   */
   listObjects(account: string, container: string, page: ListPage): IndexEntry[] {
     const params = listParams(account, container, page);
-    return this.counted(this.stmts.listObjects.for(params).all(params));
+    const stmts = page.kind === 'upload' ? this.stmts.listUploads : page.kind === 'part' ? this.stmts.listParts : this.stmts.listObjects;
+    return this.counted(stmts.for(params).all(params));
   }
 
   /** Container records of one account in name order, tombstones included. */
@@ -240,6 +254,7 @@ function toRow(e: IndexEntry): Row {
     ts: e.timestamp,
     deleted: e.deleted ? 1 : 0,
     content_type: e.contentType ?? null,
+    mp: e.multipart ? encodeMultipartSummary(e.multipart) : null,
   };
 }
 
@@ -256,5 +271,10 @@ function toEntry(r: Row): IndexEntry {
     timestamp: r.ts,
     deleted: r.deleted === 1,
     contentType: r.content_type ?? undefined,
+    ...withMultipart(decodeMultipartSummary(r.mp ?? undefined)),
   };
+}
+
+function withMultipart(m: MultipartSummary | undefined): Pick<IndexEntry, 'multipart'> {
+  return m ? { multipart: m } : {};
 }

@@ -52,8 +52,9 @@ export class ListingService {
           ? [
               {
                 name: i.name,
-                size: i.entry.size,
-                etag: i.entry.etag,
+                // A multipart object lists with its own size and ETag, not its manifest's.
+                size: i.entry.multipart?.size ?? i.entry.size,
+                etag: i.entry.multipart?.etag ?? i.entry.etag,
                 lastModified: timestampDate(i.entry.timestamp).toISOString(),
                 contentType: i.entry.contentType,
               },

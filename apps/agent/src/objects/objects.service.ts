@@ -1,23 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { ContainerView, ObjectListPage, ObjectStat, PutObjectAnswer, ReplicaReport, ReplicaState } from '@mcos/common';
+import type { ContainerView, ObjectListPage, ObjectStat, PartReport, PutObjectAnswer, ReplicaReport, ReplicaState } from '@mcos/common';
 import {
   BadRequestError,
   NotFoundError,
   objectNameProblem,
   PayloadTooLargeError,
   PreconditionFailedError,
+  RangeNotSatisfiableError,
   UnavailableError,
 } from '@mcos/common';
 import { HybridClock } from '../clock/hybrid-clock';
 import { timestampDate } from '../clock/timestamp';
 import { ClusterMapService } from '../cluster-map/cluster-map.service';
 import { type ObjectPlacement, PlacementService } from '../placement/placement.service';
-import { ReplicatedStore } from '../replicas/replicated-store';
+import { type ReadPlan, ReplicatedStore } from '../replicas/replicated-store';
 import { CorruptReplicaReporter } from '../repair/corrupt-replica-reporter';
 import { EMPTY_MD5, emptyBody } from '../storage/empty-body';
-import { type ObjectAddress, objectKey } from '../storage/object-key';
+import { decodeManifest, type MultipartManifest, offsetOf, type PartSlice, slicesOf } from '../storage/multipart-manifest';
+import { type ObjectAddress, objectKey, partKey, partName } from '../storage/object-key';
 import type { ByteRange, ReplicaVersion, ServedRange } from '../storage/replica-version';
 import { inlineMd5, MD5_SOURCE, type Md5Source } from '../streams/md5';
 import { verifyMd5 } from '../streams/verify-md5';
@@ -54,6 +56,8 @@ export type ObjectRange = ByteRange | { suffix: number };
 
 export interface GetObjectInput extends ObjectAddress {
   range?: ObjectRange;
+  /** S3's `partNumber`: only that part of a multipart object (1 for the whole of another object). Not with `range`. */
+  partNumber?: number;
 }
 
 /** The newest version's description and the service that answered. */
@@ -66,6 +70,8 @@ export interface ObjectHead {
 export interface ObjectRead extends ObjectHead {
   body: Readable;
   range?: ServedRange;
+  /** Set when a part was asked for (`partNumber`): how many parts the object has (1 for an ordinary object). */
+  partsCount?: number;
 }
 
 /**
@@ -150,11 +156,111 @@ export class ObjectsService {
     const container = await this.containers.get(input.account, input.container);
     const key = this.keyOf(input);
     const plan = this.placement(input, container).read;
+    let got: ObjectRead;
+    try {
+      got = await this.readVerified(key, plan, range, input.name);
+    } catch (err) {
+      // A range past the end of a manifest's own (small) body: the object may still be a multipart one.
+      if (!range || !isRangeError(err)) throw err;
+      const whole = await this.readVerified(key, plan, undefined, input.name);
+      if (!whole.version.multipart) {
+        whole.body.destroy();
+        throw err;
+      }
+      got = whole;
+    }
+    if (!got.version.multipart) {
+      if (input.partNumber === undefined || input.partNumber === 1) return input.partNumber === undefined ? got : { ...got, partsCount: 1 };
+      got.body.destroy();
+      throw new RangeNotSatisfiableError(`object ${input.name} has 1 part, not ${input.partNumber}`);
+    }
+    if (got.range) {
+      // A ranged read opened the manifest's bytes, not the object's: read the whole manifest.
+      got.body.destroy();
+      got = await this.readVerified(key, plan, undefined, input.name);
+      if (!got.version.multipart) throw new UnavailableError(`object ${input.name} changed while it was read; please retry`);
+    }
+    return this.readMultipart(input, got, range);
+  }
+
+  /**
+   * Opens a multipart object: its manifest says which part versions make it;
+   * the parts are read in order from their nearest holders, each one checked
+   * like an object read (whole parts against their MD5; ranges unchecked, as
+   * for any ranged read), the first one opened before answering so a missing
+   * part is an error status, not a cut body.
+   */
+  private async readMultipart(input: GetObjectInput, got: ObjectRead, range: ByteRange | undefined): Promise<ObjectRead> {
+    let manifest: MultipartManifest;
+    try {
+      manifest = decodeManifest(await readSmall(got.body));
+    } catch (err) {
+      throw new UnavailableError(`the manifest of ${input.name} cannot be read: ${(err as Error).message}`, { cause: err });
+    }
+    const summary = got.version.multipart!;
+    // The door sees the object, not its manifest: its size and multipart ETag.
+    const version: ReplicaVersion = { ...got.version, size: summary.size, etag: summary.etag };
+    let start: number;
+    let end: number;
+    let partsCount: number | undefined;
+    if (input.partNumber !== undefined) {
+      const index = manifest.parts.findIndex((p) => p.partNumber === input.partNumber);
+      if (index < 0 || input.partNumber > manifest.parts.length) {
+        throw new RangeNotSatisfiableError(`object ${input.name} has ${manifest.parts.length} parts, not part ${input.partNumber}`);
+      }
+      start = offsetOf(manifest, index);
+      end = start + manifest.parts[index].size - 1;
+      partsCount = manifest.parts.length;
+    } else if (range) {
+      if (range.start >= summary.size) throw new RangeNotSatisfiableError(`range starts at ${range.start}, object ${input.name} is ${summary.size} bytes`);
+      start = range.start;
+      end = Math.min(range.end ?? summary.size - 1, summary.size - 1);
+    } else {
+      start = 0;
+      end = summary.size - 1;
+    }
+    const slices = slicesOf(manifest, start, end);
+    const open = (i: number) => this.openPart(input, got.version.option, manifest, slices[i]);
+    const first = slices.length > 0 ? await open(0) : Readable.from([], { objectMode: false });
+    async function* parts(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < slices.length; i++) {
+        const body = i === 0 ? first : await open(i);
+        for await (const chunk of body) yield chunk as Buffer;
+      }
+    }
+    const body = Readable.from(parts(), { objectMode: false });
+    const read: ObjectRead = { version, servedBy: got.servedBy, body };
+    if (range || input.partNumber !== undefined) read.range = { start, end };
+    if (partsCount !== undefined) read.partsCount = partsCount;
+    return read;
+  }
+
+  /** One part's bytes (a slice of them), from the exact version the manifest names. */
+  private async openPart(object: ObjectAddress, option: string, manifest: MultipartManifest, slice: PartSlice): Promise<Readable> {
+    const part = manifest.parts[slice.index];
+    const address = { ...object, uploadId: manifest.uploadId, partNumber: part.partNumber };
+    const key = partKey(address);
+    const plan = this.placements.forObject(object.account, object.container, partName(address), option).read;
+    const whole = slice.start === 0 && slice.end === part.size - 1;
+    const got = await this.readVerified(key, plan, whole ? undefined : { start: slice.start, end: slice.end }, `${object.name} part ${part.partNumber}`);
+    if (got.version.timestamp !== part.timestamp || got.version.etag !== part.etag) {
+      got.body.destroy();
+      throw new UnavailableError(`part ${part.partNumber} of ${object.name} is not the version its manifest names`);
+    }
+    return got.body;
+  }
+
+  /**
+   * The newest version of a key opened for reading, whole reads checked
+   * against the stored ETag (see get): a corrupt replica is skipped when
+   * small and cut short when large, and reported either way.
+   */
+  private async readVerified(key: string, plan: ReadPlan, range: ByteRange | undefined, what: string): Promise<ObjectRead> {
     for (;;) {
       const got = await this.store.read(key, plan, range);
       if (!got || got.version.deleted) {
         got?.body.destroy();
-        throw new NotFoundError(`object ${input.name} not found`);
+        throw new NotFoundError(`object ${what} not found`);
       }
       const read: Omit<ObjectRead, 'body'> = { version: got.version, servedBy: got.servedBy };
       if (got.range) read.range = got.range;
@@ -168,7 +274,7 @@ export class ObjectsService {
       if (md5Hex(bytes) === got.version.etag) return { ...read, body: Readable.from([bytes], { objectMode: false }) };
       this.corrupt.report(got.servedBy, key);
       plan.candidates = plan.candidates.filter((s) => s !== got.servedBy);
-      if (plan.candidates.length === 0) throw new UnavailableError(`no intact replica of ${input.name} could be read`);
+      if (plan.candidates.length === 0) throw new UnavailableError(`no intact replica of ${what} could be read`);
     }
   }
 
@@ -179,7 +285,7 @@ export class ObjectsService {
     const key = this.keyOf(address);
     const newest = await this.store.statNewest(key, this.placement(address, container).read);
     if (!newest || newest.version.deleted) throw new NotFoundError(`object ${address.name} not found`);
-    return { version: newest.version, servedBy: newest.holders[0] };
+    return { version: objectVersion(newest.version), servedBy: newest.holders[0] };
   }
 
   /** Writes a tombstone on the primaries, so an away replica cannot bring the object back. @throws NotFoundError */
@@ -194,27 +300,91 @@ export class ObjectsService {
     await this.store.write(key, tombstone, emptyBody(), placement.write);
   }
 
-  /** Every holder's view of the object and its replica state. @throws NotFoundError */
+  /** Every holder's view of the object and its replica state (and of each part's, for a multipart object). @throws NotFoundError */
   async stat(address: ObjectAddress): Promise<ObjectStat> {
     checkName(address.name);
     const container = await this.containers.get(address.account, address.container);
     const key = this.keyOf(address);
     const p = this.placement(address, container);
+    const report = await this.replicaReports(key, p);
+    const newest = report?.newest;
+    if (!report || !newest || newest.deleted) throw new NotFoundError(`object ${address.name} not found`);
+    const stat: ObjectStat = {
+      container: address.container,
+      name: address.name,
+      size: newest.multipart?.size ?? newest.size,
+      etag: newest.multipart?.etag ?? newest.etag,
+      contentType: newest.contentType,
+      userMeta: newest.userMeta,
+      timestamp: newest.timestamp,
+      lastModified: timestampDate(newest.timestamp).toISOString(),
+      option: p.option,
+      partition: p.partition,
+      state: report.state,
+      replicas: report.replicas,
+    };
+    if (newest.multipart) stat.parts = await this.partReports(address, p.option, key, newest);
+    return stat;
+  }
+
+  /** Each part of a manifest with where its replicas are; `current` means holding the version the manifest names. */
+  private async partReports(address: ObjectAddress, option: string, key: string, newest: ReplicaVersion): Promise<PartReport[]> {
+    const got = await this.readVerified(key, this.placement(address, await this.containers.get(address.account, address.container)).read, undefined, address.name);
+    if (got.version.timestamp !== newest.timestamp) {
+      got.body.destroy();
+      throw new UnavailableError(`object ${address.name} changed while it was looked at; please retry`);
+    }
+    const manifest = decodeManifest(await readSmall(got.body));
+    const out: PartReport[] = [];
+    // A few parts at a time: a 10,000-part object must not open 10,000 stats at once.
+    for (let i = 0; i < manifest.parts.length; i += 16) {
+      const batch = manifest.parts.slice(i, i + 16);
+      out.push(
+        ...(await Promise.all(
+          batch.map(async (part) => {
+            const a = { ...address, uploadId: manifest.uploadId, partNumber: part.partNumber };
+            const placement = this.placements.forObject(address.account, address.container, partName(a), option);
+            const report = await this.replicaReports(partKey(a), placement, part.timestamp);
+            return {
+              partNumber: part.partNumber,
+              size: part.size,
+              etag: part.etag,
+              partition: placement.partition,
+              state: report?.state ?? 'DEGRADED',
+              replicas: report?.replicas ?? [],
+            } satisfies PartReport;
+          }),
+        )),
+      );
+    }
+    return out;
+  }
+
+  /**
+   * Every holder's answer for a key: which replicas hold the newest version
+   * (or `expected`, when given) and the key's replica state; undefined when
+   * nobody holds it.
+   */
+  private async replicaReports(
+    key: string,
+    p: ObjectPlacement,
+    expected?: string,
+  ): Promise<{ newest: ReplicaVersion; state: ReplicaState; replicas: ReplicaReport[] } | undefined> {
     const roles = new Map<string, ReplicaReport['role']>();
     for (const s of p.handoffs.slice(0, p.replicas)) roles.set(s, 'handoff');
     for (const s of p.previousHolders) roles.set(s, 'previous');
     for (const s of p.primaries) roles.set(s, 'primary');
     const answers = await this.store.statEach(key, [...roles.keys()]);
     const versions = answers.flatMap((a) => (a.version ? [a.version] : []));
-    if (versions.length === 0) throw new NotFoundError(`object ${address.name} not found`);
+    if (versions.length === 0) return undefined;
     const newest = versions.reduce((a, b) => (b.timestamp > a.timestamp ? b : a));
-    if (newest.deleted) throw new NotFoundError(`object ${address.name} not found`);
+    const current = expected ?? newest.timestamp;
     const replicas: ReplicaReport[] = answers
       .map((a) => ({
         service: a.service,
         region: this.map.service(a.service)?.region,
         role: roles.get(a.service)!,
-        state: a.error ? 'unreachable' : !a.version ? 'missing' : a.version.timestamp === newest.timestamp ? 'current' : 'stale',
+        state: a.error ? 'unreachable' : !a.version ? 'missing' : a.version.timestamp === current ? 'current' : 'stale',
         timestamp: a.version?.timestamp,
       }) satisfies ReplicaReport)
       .filter((r) => r.role === 'primary' || r.state === 'current' || r.state === 'stale');
@@ -224,20 +394,7 @@ export class ObjectsService {
       : primaries.some((r) => r.state === 'unreachable')
         ? 'DEGRADED'
         : 'CREATING';
-    return {
-      container: address.container,
-      name: address.name,
-      size: newest.size,
-      etag: newest.etag,
-      contentType: newest.contentType,
-      userMeta: newest.userMeta,
-      timestamp: newest.timestamp,
-      lastModified: timestampDate(newest.timestamp).toISOString(),
-      option: p.option,
-      partition: p.partition,
-      state,
-      replicas,
-    };
+    return { newest, state, replicas };
   }
 
   /** One page of the container's objects, merged from every member's index. @throws NotFoundError (container) */
@@ -259,6 +416,16 @@ export class ObjectsService {
   private placement(address: ObjectAddress, container: ContainerView): ObjectPlacement {
     return this.placements.forObject(address.account, container.name, address.name, container.option);
   }
+}
+
+/** What the doors see of a version: a multipart object's own size and ETag rather than its manifest's. */
+export function objectVersion(v: ReplicaVersion): ReplicaVersion {
+  return v.multipart ? { ...v, size: v.multipart.size, etag: v.multipart.etag } : v;
+}
+
+/** The range cannot be served (see ReplicaTarget.read). */
+function isRangeError(err: unknown): boolean {
+  return (err as { code?: string }).code === 'INVALID_RANGE';
 }
 
 /** Whole objects up to this size are verified before the answer starts. */

@@ -51,6 +51,8 @@ export interface IndexListQuery {
   prefix?: string;
   marker?: string;
   limit: number;
+  /** Objects when absent; `upload` or `part` for multipart records (index/objects only). */
+  kind?: 'upload' | 'part';
 }
 
 /** What a peer's index says it holds for a key. */

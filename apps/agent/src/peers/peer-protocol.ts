@@ -12,6 +12,7 @@
  *   GET    /v1/peer/ping                       { name, clusterMapVersion }
  */
 import type { ReplicaVersion } from '../storage/replica-version';
+import { decodeMultipartSummary, encodeMultipartSummary } from '../storage/stored-version';
 
 export const PEER_HEADERS = {
   timestamp: 'x-mcos-timestamp',
@@ -24,6 +25,8 @@ export const PEER_HEADERS = {
   applied: 'x-mcos-applied',
   /** JSON object of the version's objectHeaders (Content-Encoding …), absent when none. */
   objectHeaders: 'x-mcos-object-headers',
+  /** A multipart manifest's summary (`<size>:<parts>:<etag>`), absent for other versions. */
+  multipart: 'x-mcos-multipart',
 } as const;
 
 export type HeaderBag = Record<string, string | string[] | undefined>;
@@ -40,6 +43,7 @@ export function versionToHeaders(v: ReplicaVersion): Record<string, string> {
   };
   if (v.contentType) h['content-type'] = v.contentType;
   if (v.objectHeaders && Object.keys(v.objectHeaders).length > 0) h[PEER_HEADERS.objectHeaders] = encodeURIComponent(JSON.stringify(v.objectHeaders));
+  if (v.multipart) h[PEER_HEADERS.multipart] = encodeMultipartSummary(v.multipart);
   return h;
 }
 
@@ -70,6 +74,9 @@ export function versionFromHeaders(h: HeaderBag): ReplicaVersion {
     }
     objectHeaders = parsed as Record<string, string>;
   }
+  const rawMultipart = h[PEER_HEADERS.multipart];
+  const multipart = typeof rawMultipart === 'string' ? decodeMultipartSummary(rawMultipart) : undefined;
+  if (rawMultipart !== undefined && !multipart) throw new Error(`bad header ${PEER_HEADERS.multipart}`);
   return {
     timestamp: get(PEER_HEADERS.timestamp),
     deleted: get(PEER_HEADERS.deleted) === '1',
@@ -79,5 +86,6 @@ export function versionFromHeaders(h: HeaderBag): ReplicaVersion {
     contentType: typeof ct === 'string' ? ct : undefined,
     userMeta: userMeta as Record<string, string>,
     ...(objectHeaders ? { objectHeaders } : {}),
+    ...(multipart ? { multipart } : {}),
   };
 }

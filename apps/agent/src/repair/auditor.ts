@@ -74,7 +74,8 @@ export class Auditor {
       if (batch.length === 0) break;
       after = batch[batch.length - 1].key;
       for (const entry of batch) {
-        if (entry.deleted || entry.kind !== 'object') continue;
+        // Parts of multipart uploads are replicas like any object (a manifest is one too: its ETag is its body's MD5).
+        if (entry.deleted || (entry.kind !== 'object' && entry.kind !== 'part')) continue;
         await limiter.take(Math.max(entry.size, 1));
         const actual = await this.md5Of(entry);
         if (actual === undefined) continue;

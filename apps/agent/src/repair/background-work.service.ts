@@ -13,6 +13,8 @@ export class BackgroundWorkService {
   private readonly logger = new Logger(BackgroundWorkService.name);
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = true;
+  /** Passes of modules above this one (e.g. the multipart GC), started with the others. */
+  private readonly extra: { name: string; intervalMs: number; pass: () => Promise<void> }[] = [];
 
   constructor(
     private readonly config: AgentConfig,
@@ -32,6 +34,17 @@ export class BackgroundWorkService {
       const r = await this.auditor.runPass();
       if (r.corrupt) this.logger.warn(`audit pass: ${r.audited} replicas checked, ${r.corrupt} corrupt, ${r.repaired} repaired`);
     });
+    for (const e of this.extra) this.loop(e.name, e.intervalMs, e.pass);
+  }
+
+  /**
+   * Adds a background pass run like the replicator and the auditor (one at
+   * a time, every `intervalMs`, from start() to stop()). Modules above
+   * repair/ register theirs here, so repair/ never imports them.
+   */
+  register(name: string, intervalMs: number, pass: () => Promise<void>): void {
+    this.extra.push({ name, intervalMs, pass });
+    if (!this.stopped) this.loop(name, intervalMs, pass);
   }
 
   stop(): void {

@@ -42,7 +42,8 @@ export class PeerReplicaTarget implements ReplicaTarget {
   }
 
   listObjects(account: string, container: string, page: ListPage): Promise<IndexEntry[]> {
-    return this.client.listObjects(this.peer, { account, container, prefix: page.prefix, marker: page.marker, limit: page.limit });
+    const kind = page.kind === 'upload' || page.kind === 'part' ? { kind: page.kind } : {};
+    return this.client.listObjects(this.peer, { account, container, prefix: page.prefix, marker: page.marker, limit: page.limit, ...kind });
   }
 
   listContainers(account: string, page: ListPage): Promise<IndexEntry[]> {

@@ -22,6 +22,20 @@ export interface ReplicaVersion {
    * expires), as S3 keeps them. Absent or empty when the writer set none.
    */
   objectHeaders?: Record<string, string>;
+  /**
+   * Set when this version is a multipart object's manifest (the body is the
+   * part list, see storage/multipart-manifest): the object's own size, ETag
+   * (`<md5 of the parts' md5s>-N`) and part count. `size` and `etag` above
+   * stay those of the stored body, so replication and the auditor treat the
+   * manifest like any replica.
+   */
+  multipart?: MultipartSummary;
+}
+
+export interface MultipartSummary {
+  size: number;
+  etag: string;
+  parts: number;
 }
 
 /** What a write of one replica did. */

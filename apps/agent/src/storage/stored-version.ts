@@ -1,8 +1,8 @@
 import type { StoredObjectInfo } from '@mcos/backends';
-import type { OutgoingVersion, ReplicaVersion } from './replica-version';
+import type { MultipartSummary, OutgoingVersion, ReplicaVersion } from './replica-version';
 
 /** Names of the MCOS bookkeeping kept in the backend's system metadata. */
-const SYS = { timestamp: 'ts', deleted: 'deleted', option: 'option' } as const;
+const SYS = { timestamp: 'ts', deleted: 'deleted', option: 'option', multipart: 'mp' } as const;
 /** Each of a version's objectHeaders is kept as system metadata `h-<header name>`. */
 const HEADER_PREFIX = 'h-';
 
@@ -13,6 +13,7 @@ export function systemMetaOf(version: OutgoingVersion): Record<string, string> {
     [SYS.deleted]: version.deleted ? '1' : '0',
     [SYS.option]: version.option,
   };
+  if (version.multipart) meta[SYS.multipart] = encodeMultipartSummary(version.multipart);
   if (version.objectHeaders) for (const [name, value] of Object.entries(version.objectHeaders)) meta[HEADER_PREFIX + name] = value;
   return meta;
 }
@@ -42,7 +43,27 @@ export function versionFromInfo(info: StoredObjectInfo): ReplicaVersion {
     contentType: info.contentType,
     userMeta: info.userMeta,
     ...withObjectHeaders(objectHeadersOf(info.systemMeta)),
+    ...withMultipart(decodeMultipartSummary(info.systemMeta[SYS.multipart])),
   };
+}
+
+/** `<size>:<parts>:<etag>`: small enough for any backend's metadata. */
+export function encodeMultipartSummary(m: MultipartSummary): string {
+  return `${m.size}:${m.parts}:${m.etag}`;
+}
+
+/** Undefined for an absent or malformed value (a version without it is an ordinary object). */
+export function decodeMultipartSummary(value: string | undefined): MultipartSummary | undefined {
+  const m = value === undefined ? null : /^(\d{1,16}):(\d{1,5}):([0-9a-f]{32}-\d{1,5})$/.exec(value);
+  if (!m) return undefined;
+  const size = Number(m[1]);
+  const parts = Number(m[2]);
+  if (!Number.isSafeInteger(size) || parts < 1) return undefined;
+  return { size, parts, etag: m[3] };
+}
+
+function withMultipart(m: MultipartSummary | undefined): { multipart?: MultipartSummary } {
+  return m ? { multipart: m } : {};
 }
 
 function withObjectHeaders(headers: Record<string, string> | undefined): { objectHeaders?: Record<string, string> } {

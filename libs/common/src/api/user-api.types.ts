@@ -49,6 +49,18 @@ export interface ObjectStat {
   partition: number;
   state: ReplicaState;
   replicas: ReplicaReport[];
+  /** A multipart object's parts in order, each with its own replicas (absent for other objects). */
+  parts?: PartReport[];
+}
+
+/** One part of a multipart object in `?stat`: placed by the ring on its own, like an object. */
+export interface PartReport {
+  partNumber: number;
+  size: number;
+  etag: string;
+  partition: number;
+  state: ReplicaState;
+  replicas: ReplicaReport[];
 }
 
 /** One object in a listing page. */
