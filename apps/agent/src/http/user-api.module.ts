@@ -6,6 +6,8 @@ import { ControllerClientModule } from '../controller-client/controller-client.m
 import { ObjectsModule } from '../objects/objects.module';
 import { ContainersController } from './containers.controller';
 import { KeysController } from './keys.controller';
+import { MultipartModule } from '../multipart/multipart.module';
+import { MultipartController } from './multipart.controller';
 import { LoginController } from './login.controller';
 import { ObjectHttpAdapter } from './object-http.adapter';
 import { ObjectsController } from './objects.controller';
@@ -19,8 +21,8 @@ import { AgentConfig } from '../config/agent-config';
  * UserAuthGuard against the cluster map's public key.
  */
 @Module({
-  imports: [AuthModule, ObjectsModule, ClusterMapModule, ControllerClientModule, AccessKeysModule],
-  controllers: [LoginController, ContainersController, ObjectsController, KeysController],
+  imports: [AuthModule, ObjectsModule, ClusterMapModule, ControllerClientModule, AccessKeysModule, MultipartModule],
+  controllers: [LoginController, ContainersController, ObjectsController, KeysController, MultipartController],
   providers: [
     ObjectHttpAdapter,
     UserConcurrencyInterceptor,
