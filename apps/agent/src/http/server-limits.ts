@@ -27,7 +27,8 @@ export const AGENT_JSON_ROUTES: JsonRoute[] = [
 /**
  * Server timeouts that follow progress rather than total time, and a cap on
  * connections (issue 13, point 8):
- * - `headersTimeout`: a request's head must arrive within it (slowloris);
+ * - `headersTimeout`: a request's head must arrive within it (slowloris),
+ *   checked every `connectionsCheckingInterval` (at most 5 s);
  * - the socket idle timeout closes a connection on which no byte moved in
  *   either direction for `idleTimeoutMs`; every chunk resets it, so a 5 GiB
  *   upload that keeps moving is never cut, and a reader that stops reading
@@ -38,6 +39,8 @@ export const AGENT_JSON_ROUTES: JsonRoute[] = [
  */
 export function applyServerLimits(server: Server, settings: HttpServerSettings): void {
   server.headersTimeout = settings.headersTimeoutMs;
+  // Node enforces headersTimeout on a timer (30 s by default), read when the server starts listening.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(5_000, Math.max(250, Math.floor(settings.headersTimeoutMs / 2)));
   server.requestTimeout = 0;
   server.keepAliveTimeout = settings.keepAliveTimeoutMs;
   server.maxConnections = settings.maxConnections;
