@@ -130,6 +130,8 @@ describe('S3 access keys (controller + 2 fs agents)', () => {
     const kim = await UserClient.login(agents[0]!.url, 'kim', 'kim-password');
     expect((await http('POST', adminKeys('kim'), { token: kim.token })).status).toBe(403);
     expect((await http('POST', adminKeys('kim'))).status).toBe(401);
+    expect((await http('GET', `${controller.url}/v1/me/keys`)).status).toBe(401);
+    expect((await http('GET', `${controller.url}/v1/me/keys`, { token: kim.token })).status).toBe(200);
     expect((await http('POST', adminKeys('nobody'), { token: admin })).status).toBe(404);
     expect((await http('DELETE', `${adminKeys('kim')}/MCOSAAAAAAAAAAAAAAAA`, { token: admin })).status).toBe(404);
     expect((await http('POST', `${controller.url}/v1/agent/access-keys`, { body: { sealingKey: 'x'.repeat(43), sealingKeySignature: 'x' } })).status).toBe(401);
