@@ -32,7 +32,8 @@ interface ReadyLine {
   docsUrl: string;
   agents: { name: string; url: string; s3Url: string; region: string; pid: number }[];
   controllerPid: number;
-  admin: { username: string; password: string; accessKeyId: string; secretAccessKey: string };
+  admin: { username: string; password: string };
+  adminS3Key: { accessKeyId: string; secretAccessKey: string };
 }
 
 interface Step {
@@ -185,8 +186,8 @@ describe('Quick start (npm start + mcos, as the README shows)', () => {
       .replace(/\bnpx mcos\b/g, `"${process.execPath}" "${MCOS}"`)
       .replace(/http:\/\/127\.0\.0\.1:(\d{4})\b/g, (_, port: string) => `http://127.0.0.1:${basePort + Number(port) - README_CONTROLLER_PORT}`)
       .replaceAll(README_PASSWORD, ready.admin.password)
-      .replaceAll(README_KEY_ID, ready.admin.accessKeyId)
-      .replaceAll(README_SECRET, ready.admin.secretAccessKey)
+      .replaceAll(README_KEY_ID, ready.adminS3Key.accessKeyId)
+      .replaceAll(README_SECRET, ready.adminS3Key.secretAccessKey)
       .replace(/^aws /, `${AWS} `)
       .replace(/&& aws /g, `&& ${AWS} `);
   }
@@ -195,8 +196,8 @@ describe('Quick start (npm start + mcos, as the README shows)', () => {
   function toReadme(text: string): string {
     let out = text
       .replaceAll(ready.admin.password, README_PASSWORD)
-      .replaceAll(ready.admin.accessKeyId, README_KEY_ID)
-      .replaceAll(ready.admin.secretAccessKey, README_SECRET)
+      .replaceAll(ready.adminS3Key.accessKeyId, README_KEY_ID)
+      .replaceAll(ready.adminS3Key.secretAccessKey, README_SECRET)
       .replaceAll(dataDir, './data');
     for (let i = ready.agents.length; i >= 1; i--) {
       const s3 = S3_PORT_OFFSET + i;
@@ -296,7 +297,8 @@ describe('Quick start (npm start + mcos, as the README shows)', () => {
         pid: expect.any(Number),
       })),
       controllerPid: expect.any(Number),
-      admin: { username: 'admin', password: expect.stringMatching(/^\S{16,}$/), accessKeyId: expect.stringMatching(/^MCOS[A-Z2-7]{16}$/), secretAccessKey: expect.stringMatching(/^\S{40}$/) },
+      admin: { username: 'admin', password: expect.stringMatching(/^\S{16,}$/) },
+      adminS3Key: { accessKeyId: expect.stringMatching(/^MCOS[A-Z2-7]{16}$/), secretAccessKey: expect.stringMatching(/^\S{40}$/) },
     });
     expect(statSync(join(dataDir, 'admin-s3-key')).mode & 0o777).toBe(0o600);
     expect(new Set([launcher.pid, ready.controllerPid, ...ready.agents.map((a) => a.pid)]).size).toBe(5);

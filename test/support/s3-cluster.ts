@@ -17,7 +17,8 @@ export interface LaunchedReady {
   controllerUrl: string;
   agents: { name: string; url: string; s3Url: string; region: string; pid: number }[];
   controllerPid: number;
-  admin: { username: string; password: string } & Partial<S3Key>;
+  admin: { username: string; password: string };
+  adminS3Key?: S3Key;
 }
 
 /** Offset of the agents' S3 ports from the base port (config/local-cluster.yaml: s3PortOffset). */
@@ -81,9 +82,8 @@ export class S3Cluster {
 
   /** The admin's key the launcher made on the first start. */
   get adminKey(): S3Key {
-    const { accessKeyId, secretAccessKey } = this.ready.admin;
-    if (!accessKeyId || !secretAccessKey) throw new Error('the launcher made no S3 key for the admin');
-    return { accessKeyId, secretAccessKey };
+    if (!this.ready.adminS3Key) throw new Error('the launcher made no S3 key for the admin');
+    return this.ready.adminS3Key;
   }
 
   s3Url(agent = 0): string {

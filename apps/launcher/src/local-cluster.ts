@@ -86,7 +86,8 @@ export class LocalCluster {
       docsUrl: `${plan.controller.url}/docs`,
       agents: plan.agents.map((a, i) => ({ name: a.name, url: a.url, ...(a.s3 ? { s3Url: a.s3.url } : {}), region: a.region, pid: this.agents[i].pid })),
       controllerPid: this.controller.pid,
-      admin: s3Key ? { ...admin, ...s3Key } : admin,
+      admin,
+      ...(s3Key ? { adminS3Key: s3Key } : {}),
     };
   }
 

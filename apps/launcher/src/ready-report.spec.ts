@@ -34,9 +34,13 @@ describe('ready report', () => {
     const withS3: ReadyReport = {
       ...report,
       agents: report.agents.map((a, i) => ({ ...a, s3Url: `http://127.0.0.1:${7101 + i}` })),
-      admin: { ...report.admin, accessKeyId: 'MCOSKEY123', secretAccessKey: 'sec/ret+1' },
+      adminS3Key: { accessKeyId: 'MCOSKEY123', secretAccessKey: 'sec/ret+1' },
     };
-    expect(Object.keys(JSON.parse(formatJsonLine(withS3)).agents[0] as object)).toEqual(['name', 'url', 'region', 'pid', 's3Url']);
+    const line = JSON.parse(formatJsonLine(withS3)) as { agents: object[]; admin: object; adminS3Key: object };
+    expect(Object.keys(line.agents[0])).toEqual(['name', 'url', 'region', 'pid', 's3Url']);
+    // `admin` stays exactly what POST /v1/auth/login takes.
+    expect(line.admin).toEqual({ username: 'admin', password: 'pw-123456789' });
+    expect(line.adminS3Key).toEqual({ accessKeyId: 'MCOSKEY123', secretAccessKey: 'sec/ret+1' });
     const sut = formatBanner(withS3, { dataDir: '/repo/data', adminPasswordFile: '/repo/data/admin-password', adminS3KeyFile: '/repo/data/admin-s3-key', logDir: '/repo/data/logs', passwordRefused: false, cwd: '/repo' });
     expect(sut).toMatch(/agent-b +http:\/\/127\.0\.0\.1:7002 +region local-b, pid 12, S3 http:\/\/127\.0\.0\.1:7102\n/);
     expect(sut).toContain('S3 key      MCOSKEY123  secret sec/ret+1  (kept in ./data/admin-s3-key)');

@@ -7,8 +7,10 @@ export interface ReadyReport {
   /** `s3Url`: the agent's S3 endpoint (path-style), when S3 is on. */
   agents: { name: string; url: string; s3Url?: string; region: string; pid: number }[];
   controllerPid: number;
-  /** With S3 on: the admin's access key too (made on the first start). */
-  admin: { username: string; password: string; accessKeyId?: string; secretAccessKey?: string };
+  /** What logs in (POST /v1/auth/login takes exactly this). */
+  admin: { username: string; password: string };
+  /** With S3 on: the admin's S3 access key (made on the first start). */
+  adminS3Key?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export interface BannerContext {
@@ -40,8 +42,7 @@ export function formatBanner(report: ReadyReport, context: BannerContext): strin
   const urlWidth = Math.max(...rows.map((r) => r[1].length));
   const line = (a: string, b: string, c = '') => `  ${a.padEnd(nameWidth)}  ${c ? b.padEnd(urlWidth) : b}${c ? `  ${c}` : ''}`.trimEnd();
   const first = report.agents[0];
-  const { accessKeyId, secretAccessKey } = report.admin;
-  const s3Key = accessKeyId && secretAccessKey ? { id: accessKeyId, secret: secretAccessKey } : undefined;
+  const s3Key = report.adminS3Key ? { id: report.adminS3Key.accessKeyId, secret: report.adminS3Key.secretAccessKey } : undefined;
   const passwordNote = context.passwordRefused
     ? '(changed since: the controller refused it)'
     : `(kept in ${shown(context.adminPasswordFile)})`;
