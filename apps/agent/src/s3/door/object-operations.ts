@@ -71,7 +71,7 @@ function conditionTarget(v: ReplicaVersion): ConditionTarget {
 }
 
 /** The headers describing a stored version on GET and HEAD. */
-function objectHeaders(v: ReplicaVersion): OutgoingHttpHeaders {
+export function objectHeaders(v: ReplicaVersion): OutgoingHttpHeaders {
   const h: OutgoingHttpHeaders = {
     etag: quoteEtag(v.etag),
     'last-modified': formatHttpDate(timestampDate(v.timestamp)),

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { parseQuery } from '../auth/canonical-request';
@@ -9,6 +9,7 @@ import { s3RequestFromHttp } from '../s3-request';
 import { S3Error } from '../xml/s3-error';
 import { S3BucketOperations } from './bucket-operations';
 import { S3ListingOperations } from './listing-operations';
+import { S3MultipartOperations } from './multipart-operations';
 import { S3ObjectOperations } from './object-operations';
 import { sendError } from './s3-answer';
 import type { S3BucketCall, S3Call, S3ObjectCall } from './s3-call';
@@ -52,6 +53,7 @@ export class S3DoorHandler {
     private readonly listings: S3ListingOperations,
     private readonly objects: S3ObjectOperations,
     @Inject(S3_DOOR_SETTINGS) private readonly settings: S3DoorSettings,
+    @Optional() private readonly multipart?: S3MultipartOperations,
   ) {
     this.verifier = new SigV4Verifier({ credentials });
     this.perUser = new InFlightLimiter(settings.maxRequestsPerUser);
@@ -123,6 +125,37 @@ export class S3DoorHandler {
         return this.objects.deleteObject(object);
       case 'GetObjectAcl':
         return this.objects.getObjectAcl(object);
+      default:
+        return this.dispatchMultipart(op, call);
+    }
+  }
+
+  /** The multipart rows (multipart-operations.ts); NotImplemented where the door was built without them. */
+  private dispatchMultipart(op: S3Operation, call: S3Call): Promise<void> {
+    const m = this.multipart;
+    if (!m) return Promise.reject(new S3Error('NotImplemented', 'Multipart upload is not implemented by this S3 endpoint.'));
+    const object = call as S3ObjectCall;
+    switch (op) {
+      case 'CreateMultipartUpload':
+        return m.createMultipartUpload(object);
+      case 'UploadPart':
+        return m.uploadPart(object);
+      case 'UploadPartCopy':
+        return m.uploadPartCopy(object);
+      case 'ListParts':
+        return m.listParts(object);
+      case 'CompleteMultipartUpload':
+        return m.completeMultipartUpload(object);
+      case 'AbortMultipartUpload':
+        return m.abortMultipartUpload(object);
+      case 'ListMultipartUploads':
+        return m.listMultipartUploads(call as S3BucketCall);
+      case 'GetObjectPart':
+        return m.getObjectPart(object);
+      case 'HeadObjectPart':
+        return m.headObjectPart(object);
+      default:
+        return Promise.reject(new S3Error('NotImplemented', `${op} is not implemented by this S3 endpoint.`));
     }
   }
 }

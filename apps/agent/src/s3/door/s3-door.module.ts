@@ -2,10 +2,12 @@ import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common'
 import { ObjectBackend } from '@mcos/backends';
 import { ClusterMapModule } from '../../cluster-map/cluster-map.module';
 import { AgentConfig } from '../../config/agent-config';
+import { MultipartModule } from '../../multipart/multipart.module';
 import { ObjectsModule } from '../../objects/objects.module';
 import { StorageModule } from '../../storage/storage.module';
 import { S3BucketOperations } from './bucket-operations';
 import { S3ListingOperations } from './listing-operations';
+import { S3MultipartOperations } from './multipart-operations';
 import { S3_DOOR_LIMITS, S3ObjectOperations, type S3DoorLimits } from './object-operations';
 import { S3_DOOR_SETTINGS, S3DoorHandler, type S3DoorSettings } from './s3-door.handler';
 
@@ -20,7 +22,7 @@ export class S3DoorModule {
   static forRoot(credentials: NonNullable<ModuleMetadata['imports']>[number]): DynamicModule {
     return {
       module: S3DoorModule,
-      imports: [ObjectsModule, ClusterMapModule, StorageModule, credentials],
+      imports: [ObjectsModule, MultipartModule, ClusterMapModule, StorageModule, credentials],
       providers: [
         {
           provide: S3_DOOR_SETTINGS,
@@ -35,6 +37,7 @@ export class S3DoorModule {
         S3BucketOperations,
         S3ListingOperations,
         S3ObjectOperations,
+        S3MultipartOperations,
         S3DoorHandler,
       ],
       exports: [S3DoorHandler],

@@ -36,7 +36,9 @@ describe('routeS3', () => {
     ['GET', '/b?versions&key-marker=k&version-id-marker=null', 'ListObjectVersions'],
     ['POST', '/b?delete', 'DeleteObjects'],
     ['POST', '/b?delete&x-id=DeleteObjects', 'DeleteObjects'],
-    ['GET', '/b?uploads', 'NotImplemented'],
+    ['GET', '/b?uploads', 'ListMultipartUploads'],
+    ['GET', '/b?uploads&prefix=a&delimiter=%2F&key-marker=k&upload-id-marker=u&max-uploads=5&encoding-type=url', 'ListMultipartUploads'],
+    ['PUT', '/b?uploads', 'NotImplemented'],
     ['GET', '/b?lifecycle', 'NotImplemented'],
     ['PUT', '/b?policy', 'NotImplemented'],
     ['GET', '/b?cors', 'NotImplemented'],
@@ -51,9 +53,18 @@ describe('routeS3', () => {
     ['DELETE', '/b/k', 'DeleteObject'],
     ['GET', '/b/k?acl', 'GetObjectAcl'],
     ['PUT', '/b/k?acl', 'NotImplemented'],
-    ['POST', '/b/k?uploads', 'NotImplemented'],
-    ['PUT', '/b/k?partNumber=1&uploadId=u', 'NotImplemented'],
-    ['DELETE', '/b/k?uploadId=u', 'NotImplemented'],
+    ['POST', '/b/k?uploads', 'CreateMultipartUpload'],
+    ['PUT', '/b/k?partNumber=1&uploadId=u', 'UploadPart'],
+    ['PUT', '/b/k?uploadId=u&partNumber=1', 'UploadPart'],
+    ['GET', '/b/k?uploadId=u&max-parts=5&part-number-marker=2', 'ListParts'],
+    ['POST', '/b/k?uploadId=u', 'CompleteMultipartUpload'],
+    ['DELETE', '/b/k?uploadId=u', 'AbortMultipartUpload'],
+    ['PUT', '/b/k?uploadId=u', 'InvalidRequest'],
+    ['PATCH', '/b/k?uploadId=u', 'MethodNotAllowed'],
+    ['GET', '/b/k?partNumber=2', 'GetObjectPart'],
+    ['HEAD', '/b/k?partNumber=2', 'HeadObjectPart'],
+    ['PUT', '/b/k?partNumber=2', 'InvalidRequest'],
+    ['GET', '/b/k?uploads', 'NotImplemented'],
     ['GET', '/b/k?tagging', 'NotImplemented'],
     ['PUT', '/b/k?retention', 'NotImplemented'],
     ['POST', '/b/k', 'NotImplemented'],
@@ -64,6 +75,7 @@ describe('routeS3', () => {
 
   it('a PUT with x-amz-copy-source is CopyObject', () => {
     expect(route('PUT', '/b/k', { 'x-amz-copy-source': '/a/b' })).toBe('CopyObject');
+    expect(route('PUT', '/b/k?partNumber=3&uploadId=u', { 'x-amz-copy-source': '/a/b' })).toBe('UploadPartCopy');
   });
 
   it('virtual-hosted style routes on the bucket from the Host', () => {

@@ -20,7 +20,17 @@ export type S3Operation =
   | 'GetObject'
   | 'HeadObject'
   | 'DeleteObject'
-  | 'GetObjectAcl';
+  | 'GetObjectAcl'
+  // Multipart uploads (multipart-operations.ts); GetObjectPart/HeadObjectPart are GetObject/HeadObject with ?partNumber.
+  | 'CreateMultipartUpload'
+  | 'UploadPart'
+  | 'UploadPartCopy'
+  | 'ListParts'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'ListMultipartUploads'
+  | 'GetObjectPart'
+  | 'HeadObjectPart';
 
 /**
  * Query parameters that are arguments of an operation, not sub-resources.
@@ -43,6 +53,11 @@ const ARGUMENTS = new Set([
   'versionId',
   'max-buckets',
   'bucket-region',
+  // Multipart listings' arguments (`uploads`, `uploadId` and `partNumber` name the multipart sub-resources).
+  'max-parts',
+  'part-number-marker',
+  'max-uploads',
+  'upload-id-marker',
   // The AWS SDK v3 names the operation in the query (`?x-id=PutObject`).
   'x-id',
 ]);
@@ -80,7 +95,7 @@ export function routeS3(method: string, address: S3Address, params: readonly Que
     throw methodNotAllowed(method);
   }
   if (address.key === undefined) return bucketOperation(method, sub, params);
-  return objectOperation(method, sub, headers);
+  return objectOperation(method, sub, params, headers);
 }
 
 function bucketOperation(method: string, sub: string | undefined, params: readonly QueryParam[]): S3Operation {
@@ -116,13 +131,14 @@ function bucketOperation(method: string, sub: string | undefined, params: readon
       if (method === 'POST') return 'DeleteObjects';
       break;
     case 'uploads':
-      throw notImplemented('Multipart upload');
+      if (method === 'GET') return 'ListMultipartUploads';
+      break;
   }
   throw notImplemented(`${method} ?${sub}`);
 }
 
-function objectOperation(method: string, sub: string | undefined, headers: Readonly<Record<string, string | undefined>>): S3Operation {
-  if (sub === 'uploads' || sub === 'uploadId' || sub === 'partNumber') throw notImplemented('Multipart upload');
+function objectOperation(method: string, sub: string | undefined, params: readonly QueryParam[], headers: Readonly<Record<string, string | undefined>>): S3Operation {
+  if (sub === 'uploads' || sub === 'uploadId' || sub === 'partNumber') return multipartOperation(method, params, headers);
   if (sub === 'acl') {
     if (method === 'GET') return 'GetObjectAcl';
     throw notImplemented(`${method} ?acl (ACL writes)`);
@@ -142,4 +158,36 @@ function objectOperation(method: string, sub: string | undefined, headers: Reado
     default:
       throw methodNotAllowed(method);
   }
+}
+
+/**
+ * The multipart rows, by which of `uploads`, `uploadId` and `partNumber` the
+ * query holds (in any order): POST ?uploads creates; with an uploadId, PUT
+ * ?partNumber uploads (or copies) a part, GET lists parts, POST completes,
+ * DELETE aborts; GET/HEAD with only ?partNumber read one part of an object.
+ */
+function multipartOperation(method: string, params: readonly QueryParam[], headers: Readonly<Record<string, string | undefined>>): S3Operation {
+  const has = (name: string) => params.some((p) => p.name === name);
+  if (has('uploads')) {
+    if (method === 'POST' && !has('uploadId') && !has('partNumber')) return 'CreateMultipartUpload';
+    throw notImplemented(`${method} ?uploads`);
+  }
+  if (has('uploadId')) {
+    switch (method) {
+      case 'PUT':
+        if (!has('partNumber')) throw new S3Error('InvalidRequest', 'An UploadPart needs both partNumber and uploadId.');
+        return headers['x-amz-copy-source'] !== undefined ? 'UploadPartCopy' : 'UploadPart';
+      case 'GET':
+        return 'ListParts';
+      case 'POST':
+        return 'CompleteMultipartUpload';
+      case 'DELETE':
+        return 'AbortMultipartUpload';
+      default:
+        throw methodNotAllowed(method);
+    }
+  }
+  if (method === 'GET') return 'GetObjectPart';
+  if (method === 'HEAD') return 'HeadObjectPart';
+  throw new S3Error('InvalidRequest', 'partNumber without uploadId is only for GET and HEAD of an object.');
 }
