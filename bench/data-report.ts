@@ -1,5 +1,6 @@
 /** The data benchmark's figures: the JSON document, the targets, and the table. */
 import type { SmallResult, StreamResult } from './data-load';
+import type { MultipartFigures } from './data-s3-multipart';
 import type { S3Figures } from './data-s3-report';
 
 export interface SmallFigures {
@@ -41,6 +42,8 @@ interface Measured {
 export interface DataBenchReport extends Measured {
   /** `--api s3`: the same workloads through the S3 door (and Swift's s3api). */
   s3?: S3Figures;
+  /** `--api s3`: one big multipart upload and ranged download (issue 15), MCOS and Swift s3api. */
+  multipart?: { mcos: MultipartFigures; swift: MultipartFigures | null; ratios: Record<string, number | null>; targets: Target[] };
   swiftSkipped?: string;
   coldSkipped?: string;
   ratios: Record<string, number | null>;

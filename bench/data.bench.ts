@@ -15,7 +15,11 @@
  * S3 door (every request SigV4-signed by the load generator, a key made
  * through the admin API), and with `--vs-swift` through Swift's own s3api,
  * in the same run; `--s3-payload chunked|unsigned` (chunked) is how the
- * 256 MiB PUTs to MCOS are sent.
+ * 256 MiB PUTs to MCOS are sent. It also runs the multipart workloads
+ * (bench/data-s3-multipart.ts): one --mpu-mib object (1024) uploaded with
+ * lib-storage in --mpu-part-mib parts (16), --mpu-queues in flight (4,8),
+ * parts round-robin to the agents, downloaded with ranged GETs the same
+ * way, against a single-stream PUT through one agent (and Swift's s3api).
  *
  * Options: --concurrency N (16), --duration S (3), --runs N (3),
  * --warmup S (0.5), --objects N (128 objects to read), --big-mib N (256),
@@ -34,6 +38,7 @@ import { LoadGenerator, type SmallResult, type SmallWorkload, type StreamResult 
 import { medianSmall, medianStream, printTable, ratiosOf, targetsOf, type DataBenchReport, type SystemFigures } from './data-report';
 import { EMPTY_SHA256, S3RequestSigner, type S3Credentials } from './data-s3-sign';
 import { printS3Table, s3RatiosOf, s3TargetsOf } from './data-s3-report';
+import { measureMultipart, multipartTargetsOf, printMultipartTable } from './data-s3-multipart';
 import { startSwiftTarget, type SwiftTarget } from './data-swift';
 import { evictFromPageCache, largeFilesUnder } from './page-cache';
 
@@ -56,6 +61,9 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     api: { type: 'string', default: 'v1' },
     's3-payload': { type: 'string', default: 'chunked' },
+    'mpu-mib': { type: 'string', default: '1024' },
+    'mpu-part-mib': { type: 'string', default: '16' },
+    'mpu-queues': { type: 'string', default: '4,8' },
   },
 });
 
@@ -81,6 +89,9 @@ const opts = {
   md5Worker: args['md5-worker'] ?? false,
   api: args.api as 'v1' | 's3',
   s3Payload: args['s3-payload'] as 'chunked' | 'unsigned',
+  mpuMiB: Math.round(positive('mpu-mib', args['mpu-mib'])),
+  mpuPartMiB: Math.round(positive('mpu-part-mib', args['mpu-part-mib'])),
+  mpuQueues: (args['mpu-queues'] ?? '4,8').split(',').map((q) => Math.round(positive('mpu-queues', q))),
 };
 
 const note = (line: string): void => void process.stderr.write(`[bench:data] ${line}\n`);
@@ -277,6 +288,7 @@ async function main(): Promise<void> {
     else {
       printTable(report);
       if (report.s3) printS3Table(report.s3, opts.bigMiB);
+      if (report.multipart) printMultipartTable(report.multipart);
     }
   } finally {
     await cleanup.run();
@@ -286,7 +298,8 @@ async function main(): Promise<void> {
 async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport> {
   const { bsize, bavail } = statfsSync(root);
   const freeGiB = (bsize * bavail) / 2 ** 30;
-  const needGiB = (3 * opts.hugeMiB + 7 * opts.bigMiB) / 1024 + 1;
+  // Multipart: 3 replicas of the object and of the previous upload's parts until the parts GC frees them.
+  const needGiB = (3 * opts.hugeMiB + 7 * opts.bigMiB + (opts.api === 's3' ? 6 * opts.mpuMiB : 0)) / 1024 + 1;
   note(`temp dir ${root} (${freeGiB.toFixed(1)} GiB free, about ${needGiB.toFixed(1)} GiB needed at the peak)`);
   if (freeGiB < needGiB) throw new Error(`not enough free space in ${tmpdir()}: ${freeGiB.toFixed(1)} GiB, need ${needGiB.toFixed(1)}`);
 
@@ -296,7 +309,11 @@ async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport>
     join(root, 'cluster'),
     opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : [],
     3,
-    opts.md5Worker ? { md5WorkerThread: true } : {},
+    {
+      ...(opts.md5Worker ? { md5WorkerThread: true } : {}),
+      // The multipart runs overwrite one object: its previous parts are freed 30 s later instead of 15 min (disk).
+      ...(opts.api === 's3' ? { multipart: { gcGraceSeconds: 30, gcIntervalMs: 5_000 } } : {}),
+    },
     opts.api === 's3',
   );
   cleanup.add(() => cluster.stop());
@@ -473,6 +490,17 @@ async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport>
       }
     }
   }
+  let multipart: DataBenchReport['multipart'];
+  if (s3Key) {
+    const mpu = { sizeMiB: opts.mpuMiB, partMiB: opts.mpuPartMiB, queues: opts.mpuQueues, runs: opts.runs, note };
+    note(`${opts.mpuMiB} MiB multipart through S3: lib-storage, ${opts.mpuPartMiB} MiB parts, ${opts.mpuQueues.join(' and ')} in flight, round-robin over ${cluster.agents.length} agents`);
+    const mcosMpu = await measureMultipart(
+      { label: 'MCOS', endpoints: cluster.agents.map((a) => a.s3Url!), bucket: 'bench-standard', key: s3Key },
+      { ...mpu, rss: (work) => peakRssMb(pids, work) },
+    );
+    const swiftMpu = swift ? await measureMultipart({ label: 'Swift s3api', endpoints: [swift.s3.endpoint], bucket: swift.s3.bucket, key: { accessKeyId: swift.s3.accessKeyId, secretAccessKey: swift.s3.secretAccessKey } }, mpu) : null;
+    multipart = { mcos: mcosMpu, swift: swiftMpu, ...multipartTargetsOf(mcosMpu, swiftMpu) };
+  }
   rmSync(join(baseDir, 'big.bin'), { force: true });
   rmSync(join(root, 'reference', 'objects', 'big-object'), { force: true });
   await expectOk('delete', call('DELETE', objectUrl(a1, 'bench-single', bigSingle), auth(m)));
@@ -506,6 +534,7 @@ async function measure(root: string, cleanup: Cleanup): Promise<DataBenchReport>
   return {
     ...partial,
     ...(s3Figures ? { s3: s3Figures } : {}),
+    ...(multipart ? { multipart } : {}),
     ...(swiftSkipped ? { swiftSkipped } : {}),
     ...(coldSkipped ? { coldSkipped } : {}),
     ratios,
