@@ -75,7 +75,14 @@ export class PeerHttpAdapter {
     }
     this.clock.observe(version.timestamp);
     const sent = { ...version, size };
-    const body = size === undefined ? limitBody(req, this.config.maxObjectBytes, () => closeAfterAnswer(req)) : req;
+    let tooLarge = false;
+    const body =
+      size === undefined
+        ? limitBody(req, this.config.maxObjectBytes, () => {
+            tooLarge = true;
+            closeAfterAnswer(req);
+          })
+        : req;
     // With the MD5 worker on, a large replica is hashed there, beside the thread that writes it,
     // and the driver records that digest; otherwise the driver hashes what it writes.
     const hashed = !version.deleted && this.md5.wanted(sent.size) ? hashThrough(body, this.md5.open()) : undefined;
@@ -84,6 +91,8 @@ export class PeerHttpAdapter {
       result = hashed ? await this.local.write(key, sent, hashed.body, hashed.digest) : await this.local.write(key, sent, body);
     } catch (err) {
       hashed?.body.destroy(); // releases the hash if the write failed before reading the body
+      // The backend reports the cut body as its own stream error; the cause is the size.
+      if (tooLarge) throw new PayloadTooLargeError(`replica passed ${this.config.maxObjectBytes} bytes, the largest accepted`);
       throw err;
     }
     if (!result.applied && result.held.timestamp > version.timestamp) {
@@ -135,8 +144,9 @@ export class PeerHttpAdapter {
   }
 
   listObjects(q: Record<string, unknown>): IndexEntry[] {
-    const { account, container, prefix, marker } = listQuery(q, ['account', 'container'], ['prefix', 'marker']);
-    return this.index.listObjects(account, container, { prefix, marker, limit: limitOf(q.limit) });
+    const { account, container, prefix, marker, kind } = listQuery(q, ['account', 'container'], ['prefix', 'marker', 'kind']);
+    if (kind !== undefined && kind !== 'upload' && kind !== 'part') throw new BadRequestError('kind must be upload or part');
+    return this.index.listObjects(account, container, { prefix, marker, limit: limitOf(q.limit), ...(kind ? { kind } : {}) });
   }
 
   listContainers(q: Record<string, unknown>): IndexEntry[] {
@@ -169,12 +179,12 @@ function checkKey(key: unknown): asserts key is string {
   const problem =
     identifierProblem(parsed.account) ??
     containerNameProblem(parsed.container) ??
-    (parsed.kind === 'object' ? objectNameProblem(parsed.name) : undefined);
+    (parsed.kind === 'object' ? objectNameProblem(parsed.name) : parsed.kind === 'container' ? undefined : objectNameProblem(parsed.object));
   if (problem) throw new BadRequestError(`key ${JSON.stringify((key as string).slice(0, 200))}: a name ${problem}`);
 }
 
-/** "o/" + account + "/" + container + "/" + object name, all at their longest (in UTF-16 units, an upper bound). */
-const MAX_PEER_KEY_LENGTH = 2 + 63 + 1 + 256 + 1 + 1024;
+/** "o/" + account + "/" + container + "/" + object name, all at their longest (in UTF-16 units, an upper bound), + "/<uploadId>/<NNNNN>" of a part key. */
+const MAX_PEER_KEY_LENGTH = 2 + 63 + 1 + 256 + 1 + 1024 + 1 + 64 + 6;
 
 /** Required and optional string parameters of a peer listing (a repeated parameter arrives as an array: 400). */
 function listQuery<R extends string, O extends string>(
