@@ -79,11 +79,10 @@ export class MultipartCluster {
     removeTempDir(this.dir);
   }
 
-  /** The admin's key from the ready line (`adminS3Key`; older launchers put it in `admin`). */
+  /** The admin's key the launcher made on the first start (the ready line's adminS3Key). */
   get adminKey(): S3Key {
-    const { accessKeyId, secretAccessKey } = (this.ready as LaunchedReady & { adminS3Key?: S3Key }).adminS3Key ?? this.ready.admin;
-    if (!accessKeyId || !secretAccessKey) throw new Error('the launcher made no S3 key for the admin');
-    return { accessKeyId, secretAccessKey };
+    if (!this.ready.adminS3Key) throw new Error('the launcher made no S3 key for the admin');
+    return this.ready.adminS3Key;
   }
 
   get agentCount(): number {
