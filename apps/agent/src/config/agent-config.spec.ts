@@ -85,3 +85,16 @@ describe('AgentConfig s3 door', () => {
     expect(problems({ MCOS__S3__PORT: '9000', MCOS__S3__DOMAIN: 'not a domain' }).join('\n')).toMatch(/s3\.domain/);
   });
 });
+
+describe('AgentConfig multipart', () => {
+  it('aborts uploads after 168 hours, with a 15-minute GC grace, by default', () => {
+    expect(load({}).multipart).toMatchObject({ abandonAfterHours: 168, gcGraceSeconds: 900, gcIntervalMs: 60_000 });
+    expect(load({ MCOS__MULTIPART__ABANDON_AFTER_HOURS: '24' }).multipart.abandonAfterHours).toBe(24);
+  });
+
+  it('refuses a non-positive or fractional abandonAfterHours and a negative grace, naming the key', () => {
+    for (const bad of ['0', '-1', '1.5', 'soon']) expect(problems({ MCOS__MULTIPART__ABANDON_AFTER_HOURS: bad }).join('\n')).toMatch(/multipart\.abandonAfterHours/);
+    expect(problems({ MCOS__MULTIPART__GC_GRACE_SECONDS: '-1' }).join('\n')).toMatch(/multipart\.gcGraceSeconds/);
+    expect(problems({ MCOS__MULTIPART__GC_INTERVAL_MS: '10' }).join('\n')).toMatch(/multipart\.gcIntervalMs/);
+  });
+});

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,5 +108,47 @@ describe('listing queries seek (issue 13, point 9)', () => {
       sut.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('ObjectIndexRepository and multipart entries', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mcos-index-mp-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const id = 'AbCdEfGhIjKlMnOpQrStUvWxYz012345';
+  const part = (object: string, n: number): IndexEntry =>
+    entry(`${object}/${id}/${String(n).padStart(5, '0')}`, 't1', { key: `p/alice/c/${object}/${id}/${String(n).padStart(5, '0')}`, kind: 'part' });
+  const upload = (object: string): IndexEntry => entry(`${object}/${id}`, 't1', { key: `u/alice/c/${object}/${id}`, kind: 'upload' });
+
+  it('lists uploads and parts apart from objects, parts of one upload by prefix in number order', () => {
+    const sut = new ObjectIndexRepository(join(dir, 'index.sqlite'));
+    sut.upsertMany([entry('big', 't1'), upload('big'), upload('other'), part('big', 10), part('big', 2), part('bigger', 1)]);
+    expect(sut.listObjects('alice', 'c', { limit: 10 }).map((e) => e.name)).toEqual(['big']);
+    expect(sut.listObjects('alice', 'c', { kind: 'upload', limit: 10 }).map((e) => e.name)).toEqual([`big/${id}`, `other/${id}`]);
+    expect(sut.listObjects('alice', 'c', { kind: 'part', prefix: `big/${id}/`, limit: 10 }).map((e) => Number(e.name.slice(-5)))).toEqual([2, 10]);
+    expect(sut.listObjects('alice', 'c', { kind: 'part', prefix: `big/${id}/`, marker: `big/${id}/00002`, limit: 10 })).toHaveLength(1);
+    sut.close();
+  });
+
+  it('keeps a manifest summary, and adds the column to an index made before multipart uploads', () => {
+    const file = join(dir, 'old.sqlite');
+    // An index as the previous build made it: no mp column.
+    const old = new Database(file);
+    old.exec(`CREATE TABLE entries (key TEXT PRIMARY KEY, kind TEXT NOT NULL, account TEXT NOT NULL, container TEXT NOT NULL, name TEXT NOT NULL,
+      option TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL, ts TEXT NOT NULL, deleted INTEGER NOT NULL, content_type TEXT)`);
+    old.prepare(`INSERT INTO entries VALUES ('o/alice/c/old', 'object', 'alice', 'c', 'old', 'standard', 5, 'e', 't0', 0, NULL)`).run();
+    old.close();
+    const sut = new ObjectIndexRepository(file);
+    expect(sut.get('o/alice/c/old')).toMatchObject({ name: 'old', size: 5 });
+    expect(sut.get('o/alice/c/old')?.multipart).toBeUndefined();
+    const multipart = { size: 12 << 20, etag: `${'a'.repeat(32)}-3`, parts: 3 };
+    sut.upsert(entry('mp', 't1', { size: 300, multipart }));
+    expect(sut.get('o/alice/c/mp')).toMatchObject({ size: 300, multipart });
+    sut.close();
+    // Opening again does not add the column twice.
+    new ObjectIndexRepository(file).close();
   });
 });

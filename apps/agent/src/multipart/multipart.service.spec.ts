@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { NotFoundError, RangeNotSatisfiableError } from '@mcos/common';
 import { decodeManifest } from '../storage/multipart-manifest';
-import { objectKey } from '../storage/object-key';
+import { objectKey, partKey } from '../storage/object-key';
 import { TestCluster, type TestAgent } from '../testing/test-cluster';
-import { bodyOf, readAll } from '../testing/test-node';
+import { bodyOf, corruptReplica, readAll } from '../testing/test-node';
 import { CompleteRejectedError, NoSuchUploadError } from './multipart.errors';
 import { multipartOf, TEST_MULTIPART_SETTINGS } from './multipart.testing';
 import type { MultipartService } from './multipart.service';
@@ -184,6 +184,33 @@ describe('MultipartService over a test cluster (4 services, R=3, W=2, Rq=2)', ()
       [2, 50, p2.etag, 'CREATED'],
     ]);
     for (const p of stat.parts!) expect(p.replicas.filter((r) => r.state === 'current')).toHaveLength(3);
+  });
+
+  it('audits part replicas like any replica: a corrupt one is found and restored, and reads skip it', async () => {
+    const { uploadId } = await sut.create({ ...AT, name: 'audited', userMetadata: {} });
+    const parts = [part(1200), part(900)];
+    const sent = await Promise.all(parts.map((p, i) => upload(sut, 'audited', uploadId, i + 1, p)));
+    await sut.complete({ ...AT, name: 'audited', uploadId }, sent.map((s, i) => ({ partNumber: i + 1, etag: s.etag })));
+    await cluster.idle();
+    const holderOf = (n: number) => ['a', 'b', 'c', 'd'].find((name) => agents[name].node.index.scan('p/', 100).some((e) => e.key.endsWith(`/0000${n}`)))!;
+    const partBytesOn = async (name: string, n: number) => readAll((await agents[name].node.local.read(partKey({ ...AT, name: 'audited', uploadId, partNumber: n })))!.body);
+    // The auditor of a holder finds its corrupt part replica and restores it from another holder.
+    const first = holderOf(1);
+    corruptReplica(agents[first].node, parts[0].subarray(0, 64));
+    expect(md5(await partBytesOn(first, 1))).not.toBe(md5(parts[0]));
+    expect(await agents[first].auditor.runPass()).toMatchObject({ corrupt: 1, repaired: 1 });
+    expect((await partBytesOn(first, 1)).equals(parts[0])).toBe(true);
+    // Reads verify each whole part: a corrupt replica is never served.
+    const second = holderOf(2);
+    corruptReplica(agents[second].node, parts[1].subarray(0, 64));
+    for (const name of ['a', 'b', 'c', 'd']) {
+      const read = await agents[name].objects.get({ ...AT, name: 'audited' });
+      expect((await readAll(read.body)).equals(Buffer.concat(parts))).toBe(true);
+    }
+    await cluster.idle();
+    await agents[second].auditor.runPass();
+    expect((await partBytesOn(second, 2)).equals(parts[1])).toBe(true);
+    expect(await agents[second].auditor.runPass()).toMatchObject({ corrupt: 0 });
   });
 
   describe('GC and expiry', () => {

@@ -22,3 +22,14 @@ describe('peer protocol: a version in headers', () => {
     expect(() => versionFromHeaders({ ...headers, 'x-mcos-object-headers': encodeURIComponent('{"a":1}') })).toThrow(/x-mcos-object-headers/);
   });
 });
+
+describe('peer protocol: a multipart manifest version', () => {
+  it('carries the object summary in x-mcos-multipart and refuses a malformed one', () => {
+    const manifest: ReplicaVersion = { ...version, multipart: { size: 15 << 20, etag: `${'0123456789abcdef'.repeat(2)}-3`, parts: 3 } };
+    const headers = versionToHeaders(manifest);
+    expect(headers['x-mcos-multipart']).toBe(`${15 << 20}:3:${'0123456789abcdef'.repeat(2)}-3`);
+    expect(versionFromHeaders(headers)).toEqual(manifest);
+    expect(versionToHeaders(version)['x-mcos-multipart']).toBeUndefined();
+    for (const bad of ['', '1:2', '-1:1:x-1', `1:1:${'g'.repeat(32)}-1`]) expect(() => versionFromHeaders({ ...headers, 'x-mcos-multipart': bad })).toThrow(/x-mcos-multipart/);
+  });
+});

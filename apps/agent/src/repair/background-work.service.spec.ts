@@ -96,4 +96,26 @@ describe('BackgroundWorkService', () => {
     expect([replicator.runs, auditor.runs]).toEqual([1, 0]);
     expect(jest.getTimerCount()).toBe(0);
   });
+
+  it('runs a registered pass on its own timer from start to stop, and starts one registered after start', async () => {
+    let early = 0;
+    let late = 0;
+    sut.register('early', 2_000, async () => {
+      early++;
+    });
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(early).toBe(0);
+    sut.start();
+    await jest.advanceTimersByTimeAsync(4_000);
+    expect(early).toBe(2);
+    sut.register('late', 500, async () => {
+      late++;
+      if (late === 1) throw new Error('a failed pass does not stop the next');
+    });
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(late).toBe(2);
+    sut.stop();
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect([early, late]).toEqual([2, 2]);
+  });
 });
