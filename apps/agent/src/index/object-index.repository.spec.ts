@@ -130,6 +130,8 @@ describe('ObjectIndexRepository and multipart entries', () => {
     expect(sut.listObjects('alice', 'c', { kind: 'upload', limit: 10 }).map((e) => e.name)).toEqual([`big/${id}`, `other/${id}`]);
     expect(sut.listObjects('alice', 'c', { kind: 'part', prefix: `big/${id}/`, limit: 10 }).map((e) => Number(e.name.slice(-5)))).toEqual([2, 10]);
     expect(sut.listObjects('alice', 'c', { kind: 'part', prefix: `big/${id}/`, marker: `big/${id}/00002`, limit: 10 })).toHaveLength(1);
+    // One object; the bytes held are the object's and the parts' (upload records hold none).
+    expect(sut.objectStatsByOption()).toEqual({ standard: { objects: 1, bytes: 40 } });
     sut.close();
   });
 

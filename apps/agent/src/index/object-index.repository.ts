@@ -77,8 +77,8 @@ export class ObjectIndexRepository {
       scan: this.db.prepare<[string, number], Row>('SELECT * FROM entries WHERE key > ? ORDER BY key LIMIT ?'),
       count: this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM entries'),
       objectStats: this.db.prepare<[], { option: string; objects: number; bytes: number }>(`
-        SELECT option, count(*) AS objects, coalesce(sum(size), 0) AS bytes FROM entries
-        WHERE kind = 'object' AND deleted = 0 GROUP BY option`),
+        SELECT option, coalesce(sum(kind = 'object'), 0) AS objects, coalesce(sum(size), 0) AS bytes FROM entries
+        WHERE kind IN ('object', 'part') AND deleted = 0 GROUP BY option`),
       containerStats: this.db.prepare<[], { option: string; n: number }>(`
         SELECT option, count(*) AS n FROM entries WHERE kind = 'container' AND deleted = 0 GROUP BY option`),
       getMeta: this.db.prepare<[string], { v: string }>('SELECT v FROM meta WHERE k = ?'),
@@ -150,6 +150,7 @@ export class ObjectIndexRepository {
     return this.stmts.count.get()!.n;
   }
 
+  /** Live objects and the bytes this backend holds per option (a multipart object's bytes are its parts', held as their own keys). */
   objectStatsByOption(): Record<string, { objects: number; bytes: number }> {
     const out: Record<string, { objects: number; bytes: number }> = {};
     for (const r of this.stmts.objectStats.all()) out[r.option] = { objects: r.objects, bytes: r.bytes };

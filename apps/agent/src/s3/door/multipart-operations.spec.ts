@@ -137,6 +137,8 @@ describe('S3 door: multipart uploads through two agents', () => {
     expect(second).toMatchObject({ PartsCount: 3, ContentLength: 2000, ContentRange: `bytes 3000-4999/${whole.length}` });
     expect(Buffer.from(await second.Body!.transformToByteArray()).equals(parts[1])).toBe(true);
     expect(await atB.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'dir/big.bin', PartNumber: 3 }))).toMatchObject({ PartsCount: 3, ContentLength: 123 });
+    expect(await failure(atB.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dir/big.bin', PartNumber: 1, IfMatch: '"not-the-etag"' })))).toMatchObject({ code: 'PreconditionFailed', status: 412 });
+    expect(await failure(atB.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dir/big.bin', PartNumber: 1, Range: 'bytes=0-1' })))).toMatchObject({ code: 'InvalidRequest', status: 400 });
     expect(await failure(atB.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dir/big.bin', PartNumber: 4 })))).toMatchObject({ code: 'InvalidRange', status: 416 });
     const objects = await atA.send(new ListObjectsV2Command({ Bucket: BUCKET }));
     expect(objects.Contents?.map((o) => [o.Key, o.Size, o.ETag])).toEqual([['dir/big.bin', whole.length, s3Etag(parts)]]);

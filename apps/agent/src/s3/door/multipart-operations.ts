@@ -8,7 +8,7 @@ import { ObjectsService } from '../../objects/objects.service';
 import { MAX_PART_NUMBER, UPLOAD_ID_PATTERN } from '../../storage/object-key';
 import { decodeBody, readSmallBody } from '../payload/s3-body';
 import { expectedChecksum } from '../payload/checksums';
-import { copySourceConditionHeaders, evaluateCopySourceConditions } from '../request/conditional';
+import { copySourceConditionHeaders, evaluateCopySourceConditions, evaluateReadConditions, readConditionHeaders } from '../request/conditional';
 import { formatHttpDate } from '../request/http-date';
 import { contentRange } from '../request/range';
 import {
@@ -183,6 +183,18 @@ export class S3MultipartOperations {
     if (call.req.headers.range !== undefined) throw new S3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter.');
     const partNumber = partNumberOf(call);
     const read = await this.objects.get({ account: call.account, container: bucket, name: key, partNumber }).catch((err: unknown) => this.missing(call, bucket, err, key));
+    let outcome: 'proceed' | 'not-modified';
+    try {
+      outcome = evaluateReadConditions(readConditionHeaders(call.req.headers), { etag: read.version.etag, lastModified: timestampDate(read.version.timestamp) });
+    } catch (err) {
+      read.body.destroy();
+      throw err;
+    }
+    if (outcome === 'not-modified') {
+      read.body.destroy();
+      sendEmpty(call.res, 304, { etag: quoteEtag(read.version.etag), 'last-modified': formatHttpDate(timestampDate(read.version.timestamp)) });
+      return;
+    }
     const served = read.range ?? { start: 0, end: read.version.size - 1 };
     const length = read.version.size === 0 ? 0 : served.end - served.start + 1;
     const headers = {
