@@ -124,10 +124,10 @@ describe('security of a running cluster (controller + 3 fs agents)', () => {
     const reset = Date.now();
     expect((await http('PUT', `${controller.url}/v1/users/erin/password`, { token: admin, body: { password: 'erin-password-2' } })).status).toBe(204);
     for (const agent of agents) {
-      await waitFor(async () => (await containersStatus(agent, erin.token)) === 401, { timeoutMs: 5_000, description: `erin's old token refused at ${agent.name}` });
+      await waitFor(async () => (await containersStatus(agent, erin.token)) === 401, { timeoutMs: 15_000, description: `erin's old token refused at ${agent.name}` });
     }
-    // The controller polls every 250 ms in these tests; the push itself is immediate.
-    expect(Date.now() - reset).toBeLessThan(5_000);
+    // The push is immediate and the controller polls every 250 ms here: seconds at most even on a loaded machine, not the token's 12 h.
+    expect(Date.now() - reset).toBeLessThan(15_000);
     const again = await UserClient.login(agents[1]!.url, 'erin', 'erin-password-2');
     expect(await containersStatus(agents[2]!, again.token)).toBe(200);
   });
@@ -147,7 +147,7 @@ describe('security of a running cluster (controller + 3 fs agents)', () => {
     expect((await http('DELETE', `${controller.url}/v1/users/dave?purge=maybe`, { token: admin })).status).toBe(400);
     expect((await http('DELETE', `${controller.url}/v1/users/dave?purge=true`, { token: admin })).status).toBe(204);
     for (const agent of agents) {
-      await waitFor(async () => (await containersStatus(agent, dave.token)) === 401, { timeoutMs: 5_000, description: `dave's token refused at ${agent.name}` });
+      await waitFor(async () => (await containersStatus(agent, dave.token)) === 401, { timeoutMs: 15_000, description: `dave's token refused at ${agent.name}` });
     }
 
     expect((await http('POST', `${controller.url}/v1/users`, { token: admin, body: { username: 'dave', password: 'new-dave-password' } })).status).toBe(201);
@@ -168,7 +168,7 @@ describe('security of a running cluster (controller + 3 fs agents)', () => {
     const rotatedToken = await http('POST', `${controller.url}/v1/cluster/keys/token/rotate`, { token: admin });
     expect(rotatedToken.status).toBe(200);
     for (const agent of agents) {
-      await waitFor(() => agent.persistedMap().version >= rotatedToken.body.clusterMapVersion, { timeoutMs: 10_000, description: `${agent.name} follows the rotation` });
+      await waitFor(() => agent.persistedMap().version >= rotatedToken.body.clusterMapVersion, { timeoutMs: 20_000, description: `${agent.name} follows the rotation` });
       const pinned = JSON.parse(readFileSync(join(agent.dataDir, 'controller-key.json'), 'utf8')) as { keyId: string };
       expect(pinned.keyId).toBe(rotatedMap.body.keyId);
       expect(await containersStatus(agent, oldToken)).toBe(200);
@@ -185,7 +185,7 @@ describe('security of a running cluster (controller + 3 fs agents)', () => {
     writeFileSync(join(c.dataDir, 'cluster-map.json'), JSON.stringify({ ...forgedMap(held, attacker), signature: held.signature }));
     await c.start();
     await c.waitUntilServing();
-    await waitFor(() => c.persistedMap().version < 2 ** 40 && c.persistedMap().version >= held.version, { timeoutMs: 10_000, description: 'the real map back on disk' });
+    await waitFor(() => c.persistedMap().version < 2 ** 40 && c.persistedMap().version >= held.version, { timeoutMs: 20_000, description: 'the real map back on disk' });
     expect(c.output()).toMatch(/persisted cluster map refused/);
     expect(await containersStatus(c, attackerToken(attacker))).toBe(401);
     expect(await containersStatus(c, await controller.login())).toBe(200);
@@ -224,18 +224,18 @@ describe('security of a running cluster (controller + 3 fs agents)', () => {
     const [a, b] = agents as [AgentProcess, AgentProcess];
     const stolen = stolenIdentity(a);
     const ping = () => http('GET', `${b.url}/v1/peer/ping`, { headers: { [SERVICE_ASSERTION_HEADER]: assertionAs(stolen, a.name, b.name) } });
-    await waitFor(async () => (await ping()).status === 200, { timeoutMs: 5_000, description: `${b.name} accepts ${a.name} before the revocation` });
+    await waitFor(async () => (await ping()).status === 200, { timeoutMs: 15_000, description: `${b.name} accepts ${a.name} before the revocation` });
     expect((await http('POST', `${controller.url}/v1/services/${a.name}/revoke`, { token: admin })).status).toBe(200);
-    await waitFor(async () => (await ping()).status === 401, { timeoutMs: 5_000, description: `${b.name} refuses the revoked ${a.name}` });
-    await waitFor(() => !b.persistedMap().services.some((s) => s.name === a.name), { timeoutMs: 5_000, description: `${a.name} out of ${b.name}'s map on disk` });
+    await waitFor(async () => (await ping()).status === 401, { timeoutMs: 15_000, description: `${b.name} refuses the revoked ${a.name}` });
+    await waitFor(() => !b.persistedMap().services.some((s) => s.name === a.name), { timeoutMs: 15_000, description: `${a.name} out of ${b.name}'s map on disk` });
     // The revoked agent's own attempts to come back are refused until an admin re-admits it.
     await a.stop();
     await a.start();
-    await waitFor(() => /registration failed .*re-admit/.test(a.output()), { timeoutMs: 10_000, description: `${a.name} refused at registration` });
+    await waitFor(() => /registration failed .*re-admit/.test(a.output()), { timeoutMs: 20_000, description: `${a.name} refused at registration` });
     expect((await http('GET', `${controller.url}/v1/services/${a.name}`, { token: admin })).body.status).toBe('REMOVED');
     expect((await http('POST', `${controller.url}/v1/services/${a.name}/readmit`, { token: admin })).status).toBe(200);
     await waitFor(async () => (await http('GET', `${controller.url}/v1/services/${a.name}`, { token: admin })).body.status === 'ACTIVE', {
-      timeoutMs: 10_000,
+      timeoutMs: 20_000,
       description: `${a.name} back after re-admission`,
     });
   });
@@ -254,7 +254,7 @@ describe('security of a running cluster (controller + 3 fs agents)', () => {
     await controller.restart();
     await c.start();
     await c.waitUntilServing();
-    await waitFor(() => !existsSync(join(c.dataDir, 'cluster-credential')), { timeoutMs: 10_000, description: 'the old credential forgotten' });
+    await waitFor(() => !existsSync(join(c.dataDir, 'cluster-credential')), { timeoutMs: 20_000, description: 'the old credential forgotten' });
     const newKey = createPublicKey(stolenIdentity(c)).export({ type: 'spki', format: 'pem' }).toString();
     expect(c.persistedMap().services.find((s) => s.name === c.name)?.publicKey).toBe(newKey);
     expect(await containersStatus(c, await controller.login())).toBe(200);
@@ -267,13 +267,13 @@ describe('security of a running cluster (controller + 3 fs agents)', () => {
     const status = async () => (await http('GET', `${controller.url}/v1/services/${b.name}`, { token: admin })).body.status as string;
     process.kill(b.pid!, 'SIGSTOP');
     try {
-      await waitFor(async () => (await status()) === 'DISCONNECTED', { timeoutMs: 15_000, description: `${b.name} DISCONNECTED while frozen` });
+      await waitFor(async () => (await status()) === 'DISCONNECTED', { timeoutMs: 30_000, description: `${b.name} DISCONNECTED while frozen` });
       const rotated = await http('POST', `${controller.url}/v1/cluster/keys/map/rotate`, { token: admin });
       expect(rotated.status).toBe(200);
     } finally {
       process.kill(b.pid!, 'SIGCONT');
     }
-    await waitFor(async () => (await status()) === 'ACTIVE', { timeoutMs: 20_000, description: `${b.name} ACTIVE again` });
+    await waitFor(async () => (await status()) === 'ACTIVE', { timeoutMs: 30_000, description: `${b.name} ACTIVE again` });
     const map = (await http('GET', `${controller.url}/v1/cluster-map`, { headers: { [SERVICE_ASSERTION_HEADER]: assertionAs(stolenIdentity(b), b.name, CONTROLLER_ISSUER) } })).body as ClusterMap;
     expect((JSON.parse(readFileSync(join(b.dataDir, 'controller-key.json'), 'utf8')) as { keyId: string }).keyId).toBe(map.mapKeys?.at(-1)?.keyId);
   });
