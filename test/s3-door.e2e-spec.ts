@@ -150,6 +150,7 @@ describe('S3 door (controller + 3 agents, S3 on every agent)', () => {
     expect(await failure(s3(1, bob).send(new ListObjectsV2Command({ Bucket: 'photos' })))).toMatchObject({ code: 'NoSuchBucket' });
     expect(await failure(s3(1, bob).send(new DeleteObjectCommand({ Bucket: 'photos', Key: 'private.txt' })))).toMatchObject({ code: 'NoSuchBucket' });
     expect((await s3(0).send(new HeadObjectCommand({ Bucket: 'photos', Key: 'private.txt' }))).ContentLength).toBe(10);
+    expect(await failure(s3(2, bob).send(new CreateBucketCommand({ Bucket: 'photos' })))).toMatchObject({ code: 'BucketAlreadyExists', status: 409 });
   });
 
   it.each([

@@ -95,11 +95,36 @@ export class ContainersService {
     await Promise.race([result.allSettled, new Promise((resolve) => setTimeout(resolve, RECORD_SETTLE_MS).unref())]);
   }
 
+  /**
+   * Whether an account other than `account` holds a live container named
+   * `name`, as this agent's copy of the records knows it (every member
+   * keeps every container record). For S3's CreateBucket, whose bucket
+   * names are one namespace: a name another user took is
+   * BucketAlreadyExists. Walks the container records only (`c/…` keys come
+   * before every object key), a page at a time.
+   */
+  takenByAnother(account: string, name: string): boolean {
+    let after = CONTAINER_KEYS;
+    for (;;) {
+      const page = this.index.scan(after, CONTAINER_SCAN_PAGE);
+      for (const e of page) {
+        if (!e.key.startsWith(CONTAINER_KEYS)) return false;
+        if (e.kind === 'container' && e.container === name && e.account !== account && !e.deleted) return true;
+      }
+      if (page.length < CONTAINER_SCAN_PAGE) return false;
+      after = page[page.length - 1].key;
+    }
+  }
+
   private defaultOption(): string {
     const options = this.map.options();
     return options.find((o) => o.name === 'standard')?.name ?? options[0]?.name ?? 'standard';
   }
 }
+
+/** Every container record's key starts so (storage/object-key: `c/<account>/<container>`). */
+const CONTAINER_KEYS = 'c/';
+const CONTAINER_SCAN_PAGE = 1000;
 
 /** How long a container write waits, after its quorum, for the remaining members. */
 const RECORD_SETTLE_MS = 2_000;

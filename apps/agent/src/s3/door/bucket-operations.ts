@@ -57,7 +57,8 @@ export class S3BucketOperations {
   /**
    * CreateBucket: a LocationConstraint naming one of the cluster's options
    * chooses it; any other (AWS regions that clients send by habit) gets the
-   * default option. Re-creating one's own bucket → BucketAlreadyOwnedByYou.
+   * default option. Re-creating one's own bucket → BucketAlreadyOwnedByYou;
+   * a name another user holds → BucketAlreadyExists.
    */
   async createBucket(call: S3BucketCall): Promise<void> {
     const name = call.address.bucket;
@@ -67,6 +68,8 @@ export class S3BucketOperations {
     const location = config.locationConstraint;
     const option = location !== undefined && this.map.option(location) ? location : undefined;
     if (await this.containers.find(call.account, name)) throw new S3Error('BucketAlreadyOwnedByYou', undefined, undefined, { BucketName: name });
+    // Containers are per account, S3 bucket names one namespace: a name another user holds is not given again through S3.
+    if (this.containers.takenByAnother(call.account, name)) throw new S3Error('BucketAlreadyExists', undefined, undefined, { BucketName: name });
     const { created } = await this.containers.create(call.account, name, option);
     if (!created) throw new S3Error('BucketAlreadyOwnedByYou', undefined, undefined, { BucketName: name });
     sendEmpty(call.res, 200, { location: `/${name}` });

@@ -51,6 +51,9 @@ export class FakeContainers implements PublicOf<ContainersService> {
       .sort((a, b) => (a.name < b.name ? -1 : 1));
     return { containers: all.slice(0, query.limit), truncated: all.length > query.limit, complete: !this.incomplete };
   }
+  takenByAnother(account: string, name: string): boolean {
+    return [...this.records.keys()].some((k) => k.endsWith(`/${name}`) && !k.startsWith(`${account}/`));
+  }
   async find(account: string, name: string): Promise<ContainerView | undefined> {
     return this.records.get(`${account}/${name}`);
   }

@@ -136,6 +136,7 @@ describe('S3 door: buckets', () => {
     expect(await failure(bob.send(new GetObjectCommand({ Bucket: 'private', Key: 'secret' })))).toMatchObject({ code: 'NoSuchBucket' });
     expect(await failure(bob.send(new ListObjectsV2Command({ Bucket: 'private' })))).toMatchObject({ code: 'NoSuchBucket' });
     expect((await bob.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
+    expect(await failure(bob.send(new CreateBucketCommand({ Bucket: 'private' })))).toMatchObject({ code: 'BucketAlreadyExists', status: 409 });
   });
 });
 
