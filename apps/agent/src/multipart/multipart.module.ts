@@ -1,4 +1,4 @@
-import { Module, type OnModuleInit } from '@nestjs/common';
+import { Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { ObjectBackend } from '@mcos/backends';
 import { ClockModule } from '../clock/clock.module';
 import { ClusterMapModule } from '../cluster-map/cluster-map.module';
@@ -37,6 +37,8 @@ import { UploadRecords } from './upload-records';
   exports: [MultipartService],
 })
 export class MultipartModule implements OnModuleInit {
+  private readonly logger = new Logger('MultipartGc');
+
   constructor(
     private readonly config: AgentConfig,
     private readonly work: BackgroundWorkService,
@@ -45,8 +47,11 @@ export class MultipartModule implements OnModuleInit {
 
   onModuleInit(): void {
     this.work.register('multipart', this.config.multipart.gcIntervalMs, async () => {
-      await this.gc.runExpiryPass();
-      await this.gc.runGcPass();
+      const expired = await this.gc.runExpiryPass();
+      const gc = await this.gc.runGcPass();
+      if (expired.aborted || gc.removed || expired.failures || gc.failures) {
+        this.logger.log(`multipart pass: ${expired.aborted} abandoned uploads aborted, ${gc.removed} unreferenced parts removed, ${gc.kept} kept, ${expired.failures + gc.failures} failures`);
+      }
     });
   }
 }

@@ -110,6 +110,19 @@ describe('Replicator.runPass (4 services, R=2)', () => {
     expect(heldBy('a', key)).toBeUndefined();
   });
 
+  it('reclaims an expired tombstone a home already reclaimed, without pushing it back there', async () => {
+    const { key, other } = homeObject();
+    await cluster.node('a').local.write(key, version(now(), { size: 0, deleted: true }), bodyOf(''));
+    await cluster.node(other).local.write(key, version(now(), { size: 0, deleted: true }), bodyOf(''));
+    cluster.clock.advance(RETENTION_MS + 1);
+    // The other home reclaimed its copy first.
+    expect(await cluster.node(other).local.drop(key, now(-RETENTION_MS - 1))).toBe(true);
+    const pass = await agent.replicator.runPass();
+    expect(pass).toMatchObject({ pushed: 0, reclaimed: 1 });
+    expect(heldBy('a', key)).toBeUndefined();
+    expect(heldBy(other, key)).toBeUndefined();
+  });
+
   it('keeps an old tombstone while a home has not confirmed it', async () => {
     const { key, other } = homeObject();
     await cluster.node('a').local.write(key, version(now(), { size: 0, deleted: true }), bodyOf(''));

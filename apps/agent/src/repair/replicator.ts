@@ -114,6 +114,10 @@ export class Replicator {
       }
       const theirs = answers.get(entry.key);
       if (theirs && theirs.timestamp >= entry.timestamp) continue;
+      // A tombstone past its retention that a home holds nothing for: that home reclaimed it
+      // already. Pushing it back would bounce it between the homes, each one reclaiming it
+      // and getting it back from the other, so backends would never be free of it.
+      if (!theirs && entry.deleted && this.expired(entry)) continue;
       if (await this.push(entry, home)) result.pushed++;
       else {
         result.failures++;
@@ -124,10 +128,14 @@ export class Replicator {
     if (!homes.includes(this.self)) {
       // Every home confirmed this version or a newer one: this copy is surplus.
       if (await this.local.drop(entry.key, entry.timestamp)) result.moved++;
-    } else if (entry.deleted && this.now() - parseTimestamp(entry.timestamp).ms > this.settings.tombstoneRetentionMs) {
+    } else if (entry.deleted && this.expired(entry)) {
       if (await this.local.drop(entry.key, entry.timestamp)) result.reclaimed++;
     }
     return true;
+  }
+
+  private expired(entry: IndexEntry): boolean {
+    return this.now() - parseTimestamp(entry.timestamp).ms > this.settings.tombstoneRetentionMs;
   }
 
   /** One version lookup per reachable home peer for the whole batch. */
