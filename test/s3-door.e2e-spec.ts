@@ -9,15 +9,16 @@
 import {
   CopyObjectCommand,
   CreateBucketCommand,
-  CreateMultipartUploadCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketAclCommand,
   GetBucketLocationCommand,
+  GetBucketPolicyCommand,
   GetBucketVersioningCommand,
   GetObjectAclCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
@@ -336,13 +337,16 @@ describe('S3 door (controller + 3 agents, S3 on every agent)', () => {
     expect(got).toMatchObject({ ContentType: 'text/x-v1', Metadata: { origin: 'v1' } });
   });
 
-  it('GetObjectAcl, multipart NotImplemented, unknown keys, and a request id on every answer', async () => {
-    expect((await s3(0).send(new GetObjectAclCommand({ Bucket: 'photos', Key: 'range' }))).Grants?.[0]?.Permission).toBe('FULL_CONTROL');
-    expect(await failure(s3(1).send(new CreateMultipartUploadCommand({ Bucket: 'photos', Key: 'mpu' })))).toMatchObject({ code: 'NotImplemented', status: 501 });
+  it('GetObjectAcl, unknown sub-resources NotImplemented, unknown keys, and a request id on every answer', async () => {
+    await s3(0).send(new CreateBucketCommand({ Bucket: 'acl-bucket' }));
+    await s3(0).send(new PutObjectCommand({ Bucket: 'acl-bucket', Key: 'obj', Body: 'x' }));
+    expect((await s3(1).send(new GetObjectAclCommand({ Bucket: 'acl-bucket', Key: 'obj' }))).Grants?.[0]?.Permission).toBe('FULL_CONTROL');
+    expect(await failure(s3(1).send(new GetObjectTaggingCommand({ Bucket: 'acl-bucket', Key: 'obj' })))).toMatchObject({ code: 'NotImplemented', status: 501 });
+    expect(await failure(s3(1).send(new GetBucketPolicyCommand({ Bucket: 'acl-bucket' })))).toMatchObject({ code: 'NotImplemented', status: 501 });
     const unknown = await failure(s3(2, { accessKeyId: 'MCOSNOSUCHKEY0000000', secretAccessKey: 'nothing' }).send(new ListBucketsCommand({})));
     expect(unknown).toMatchObject({ code: 'InvalidAccessKeyId', status: 403 });
     expect(unknown.requestId).toMatch(/^[0-9A-F]{16}$/);
-    const anonymous = await fetch(`${s3Urls[0]}/photos/range`);
+    const anonymous = await fetch(`${s3Urls[0]}/acl-bucket/obj`);
     expect(anonymous.status).toBe(403);
     expect(anonymous.headers.get('x-amz-request-id')).toMatch(/^[0-9A-F]{16}$/);
     expect(await anonymous.text()).toContain('<Code>AccessDenied</Code>');
