@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { PutObjectAnswer } from '@mcos/common';
+import { lingerAfterAnswer, type PutObjectAnswer } from '@mcos/common';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { ObjectsService } from '../objects/objects.service';
@@ -26,8 +26,8 @@ export class ObjectHttpAdapter {
       contentType: req.headers['content-type'],
       userMetadata: userMetaFromHeaders(req),
       ifNoneMatch: req.headers['if-none-match'] === '*' ? '*' : undefined,
-      // A body that passed maxObjectBytes leaves unread bytes behind: close the connection after the 413.
-      onTooLarge: () => res.setHeader('connection', 'close'),
+      // A body that passed maxObjectBytes leaves unread bytes behind: they linger a moment after the 413, then the connection is cut.
+      onTooLarge: () => lingerAfterAnswer(req, res),
     });
   }
 

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { JsonRoute } from '@mcos/common';
 import type { HttpServerSettings } from '../config/agent-config';
 
@@ -44,6 +45,10 @@ export function applyServerLimits(server: Server, settings: HttpServerSettings):
   server.requestTimeout = 0;
   server.keepAliveTimeout = settings.keepAliveTimeoutMs;
   server.maxConnections = settings.maxConnections;
-  // No 'timeout' listener: Node destroys the idle socket itself.
   server.setTimeout(settings.idleTimeoutMs);
+  // Node destroys a socket that timed out only when nobody else listens for the timeout (the
+  // server, the request or the response); this one does it whoever else listens.
+  server.on('connection', (socket: Socket) => {
+    socket.on('timeout', () => socket.destroy());
+  });
 }

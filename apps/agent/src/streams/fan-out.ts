@@ -21,7 +21,14 @@ export interface FanOut {
  */
 export function fanOut(source: Readable, count: number, opts: { md5?: Md5Stream; highWaterMark?: number } = {}): FanOut {
   const { md5 = new InlineMd5(), highWaterMark = 1 << 20 } = opts;
-  const branches = Array.from({ length: count }, () => new PassThrough({ highWaterMark }));
+  const branches = Array.from({ length: count }, () => {
+    const branch = new PassThrough({ highWaterMark });
+    // A failed source destroys every branch with its error, also one whose consumer has not
+    // attached its own listener yet (still waiting for a lock) or has gone: without this the
+    // error is unhandled and ends the process. Consumers still get the error on their own listeners.
+    branch.on('error', () => undefined);
+    return branch;
+  });
   const live = new Set(branches);
   let size = 0;
   let waiting = 0;

@@ -17,19 +17,45 @@ export interface JsonRoute {
   maxInFlight?: number;
 }
 
+/** How long the rest of a refused body is read (and dropped) before the connection is cut. */
+export const REFUSED_BODY_LINGER_MS = 2_000;
+
 /**
- * Answers an error the way the apps' exception filter does (same JSON shape)
- * and closes the connection, so the rest of an oversized or refused body is
- * never read.
+ * After an answer sent before the request's body ended (413, 415, 400...):
+ * the rest of the body is read and dropped for at most `lingerMs`, then the
+ * connection is cut. Closing at once would make the kernel reset the
+ * connection over the unread bytes, and the client would lose the answer
+ * (what nginx calls a lingering close); reading on without end would let a
+ * refused body stream forever. A body that ends in time keeps its
+ * keep-alive connection.
  */
-export function refuseRequest(res: ServerResponse, statusCode: number, message: string): void {
+export function lingerAfterAnswer(req: IncomingMessage, res: ServerResponse, lingerMs = REFUSED_BODY_LINGER_MS): void {
+  const start = () => {
+    if (req.complete || req.destroyed) return;
+    const timer = setTimeout(() => req.socket.destroy(), lingerMs);
+    timer.unref();
+    const stop = () => clearTimeout(timer);
+    req.once('end', stop);
+    req.socket.once('close', stop);
+    req.resume();
+  };
+  if (res.writableFinished) start();
+  else res.once('finish', start);
+}
+
+/**
+ * Answers an error the way the apps' exception filter does (same JSON shape),
+ * before any more of the body is read; the rest of the body lingers (see
+ * lingerAfterAnswer).
+ */
+export function refuseRequest(req: IncomingMessage, res: ServerResponse, statusCode: number, message: string): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   res.statusCode = statusCode;
   res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('connection', 'close');
+  lingerAfterAnswer(req, res);
   res.end(JSON.stringify({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message }));
 }
 
@@ -48,7 +74,7 @@ export function refuseEncodedBodies(applies: (path: string) => boolean = () => t
       .map((c) => c.trim().toLowerCase())
       .filter((c) => c !== '');
     if (codings.every((c) => c === 'identity')) return next();
-    refuseRequest(res, 415, `Content-Encoding ${JSON.stringify(encoding)} is not accepted: send the body uncompressed`);
+    refuseRequest(req, res, 415, `Content-Encoding ${JSON.stringify(encoding)} is not accepted: send the body uncompressed`);
   };
 }
 
@@ -76,7 +102,7 @@ export function jsonBodies(routes: JsonRoute[]): Middleware {
     if (!hasBody(req)) return next();
     const max = entry.route.maxInFlight;
     if (max !== undefined && entry.inFlight >= max) {
-      refuseRequest(res, 503, 'too many bodies of this kind are being read; retry');
+      refuseRequest(req, res, 503, 'too many bodies of this kind are being read; retry');
       return;
     }
     entry.inFlight++;
@@ -93,8 +119,8 @@ export function jsonBodies(routes: JsonRoute[]): Middleware {
       if (err === undefined) return next();
       const status = (err as { status?: number }).status;
       const message = (err as Error).message;
-      if (status === 413) return refuseRequest(res, 413, `request body too large: at most ${entry.route.limitBytes} bytes`);
-      if (typeof status === 'number' && status >= 400 && status < 500) return refuseRequest(res, status, message);
+      if (status === 413) return refuseRequest(req, res, 413, `request body too large: at most ${entry.route.limitBytes} bytes`);
+      if (typeof status === 'number' && status >= 400 && status < 500) return refuseRequest(req, res, status, message);
       next(err);
     });
   };
