@@ -2,8 +2,9 @@
  * Multipart uploads on real processes (issue 15): a controller and three fs
  * agents with S3 on, driven by @aws-sdk/client-s3. Parts go to different
  * agents at once, Complete to a third, and every agent (and /v1) reads the
- * same bytes. Abort, overwrite and delete leave no part on any backend once
- * the background work ran, checked through each agent's own fs backend.
+ * same bytes. Abort, overwrite, delete and expiry leave no part on any
+ * backend once the background work ran, checked through each agent's own fs
+ * backend.
  */
 import {
   AbortMultipartUploadCommand,
@@ -103,7 +104,8 @@ describe('multipart uploads over the store (controller + 3 agents, S3 on every a
           settings: {
             s3: { host: '127.0.0.1', port },
             // Background work every few hundred ms, a 2 s grace and 1 s tombstones, so the test sees it finish.
-            multipart: { gcIntervalMs: 300, gcGraceSeconds: 2 },
+            // Uploads left open 40 s are abandoned (the other cases finish theirs well within that).
+            multipart: { gcIntervalMs: 300, gcGraceSeconds: 2, abandonAfterHours: 40 / 3600 },
             replication: { intervalMs: 300, tombstoneRetentionSeconds: 1 },
           },
         }),
@@ -208,5 +210,20 @@ describe('multipart uploads over the store (controller + 3 agents, S3 on every a
     }
     const plain = await s3(1).send(new GetObjectCommand({ Bucket: 'big', Key: 'overwritten' }));
     expect(await plain.Body!.transformToString()).toBe('plain now');
+  });
+
+  it('an upload a client left open is aborted by background work and leaves no part behind', async () => {
+    const { UploadId } = await s3(1).send(new CreateMultipartUploadCommand({ Bucket: 'big', Key: 'forgotten' }));
+    await Promise.all([0, 2].map((agent, i) => s3(agent).send(new UploadPartCommand({ Bucket: 'big', Key: 'forgotten', UploadId, PartNumber: i + 1, Body: randomBytes(MiB) }))));
+    expect((await partsOnBackends(UploadId!)).length).toBeGreaterThan(0);
+    // The client "dies": nobody completes or aborts. The expiry pass ends the upload after abandonAfterHours...
+    await waitFor(async () => (await failure(s3(0).send(new ListPartsCommand({ Bucket: 'big', Key: 'forgotten', UploadId })))).code === 'NoSuchUpload', {
+      timeoutMs: 150_000,
+      intervalMs: 1_000,
+      description: 'the abandoned upload is aborted',
+    });
+    // ...and the GC then removes every part replica.
+    await waitFor(async () => (await partsOnBackends(UploadId!)).length === 0, { timeoutMs: 150_000, intervalMs: 500, description: 'no part of the abandoned upload on any backend' });
+    expect((await s3(2).send(new ListMultipartUploadsCommand({ Bucket: 'big', Prefix: 'forgotten' }))).Uploads ?? []).toEqual([]);
   });
 });

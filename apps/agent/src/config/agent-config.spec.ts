@@ -90,10 +90,11 @@ describe('AgentConfig multipart', () => {
   it('aborts uploads after 168 hours, with a 15-minute GC grace, by default', () => {
     expect(load({}).multipart).toMatchObject({ abandonAfterHours: 168, gcGraceSeconds: 900, gcIntervalMs: 60_000 });
     expect(load({ MCOS__MULTIPART__ABANDON_AFTER_HOURS: '24' }).multipart.abandonAfterHours).toBe(24);
+    expect(load({ MCOS__MULTIPART__ABANDON_AFTER_HOURS: '0.5' }).multipart.abandonAfterHours).toBe(0.5);
   });
 
-  it('refuses a non-positive or fractional abandonAfterHours and a negative grace, naming the key', () => {
-    for (const bad of ['0', '-1', '1.5', 'soon']) expect(problems({ MCOS__MULTIPART__ABANDON_AFTER_HOURS: bad }).join('\n')).toMatch(/multipart\.abandonAfterHours/);
+  it('refuses an abandonAfterHours under a second or not a number, and a negative grace, naming the key', () => {
+    for (const bad of ['0', '-1', '0.0001', 'soon', '100000']) expect(problems({ MCOS__MULTIPART__ABANDON_AFTER_HOURS: bad }).join('\n')).toMatch(/multipart\.abandonAfterHours/);
     expect(problems({ MCOS__MULTIPART__GC_GRACE_SECONDS: '-1' }).join('\n')).toMatch(/multipart\.gcGraceSeconds/);
     expect(problems({ MCOS__MULTIPART__GC_INTERVAL_MS: '10' }).join('\n')).toMatch(/multipart\.gcIntervalMs/);
   });

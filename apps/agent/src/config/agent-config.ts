@@ -248,9 +248,12 @@ export class AuditSettings {
 
 /** Multipart uploads: how long an upload may stay open, and the background pass that frees unreferenced parts. */
 export class MultipartConfig {
-  /** Uploads open longer than this are aborted by background work (their parts then freed). */
-  @IsInt()
-  @Min(1)
+  /**
+   * Uploads open longer than this are aborted by background work (their
+   * parts then freed). Fractions are allowed (tests use seconds' worth).
+   */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(1 / 3600)
   @Max(24 * 365)
   abandonAfterHours = 168;
 
