@@ -63,7 +63,10 @@ describe('MultipartService over a test cluster (4 services, R=3, W=2, Rq=2)', ()
     }
     const listed = await agents.d.objects.list(AT.account, AT.container, { limit: 10 });
     expect(listed.objects).toEqual([expect.objectContaining({ name: 'big.bin', size: whole.length, etag: done.etag })]);
-    // The upload is over: no more parts, no second Complete.
+    // A Complete sent again (its answer was lost) gets the same answer; another list of parts does not.
+    await expect(at.a.service.complete({ ...AT, name: 'big.bin', uploadId }, answers.map((a, i) => ({ partNumber: i + 1, etag: a.etag })))).resolves.toEqual(done);
+    await expect(at.a.service.complete({ ...AT, name: 'big.bin', uploadId }, [{ partNumber: 1, etag: answers[0].etag }])).rejects.toBeInstanceOf(NoSuchUploadError);
+    // The upload is over: no more parts.
     await expect(upload(at.a.service, 'big.bin', uploadId, 4, part(10))).rejects.toBeInstanceOf(NoSuchUploadError);
     await expect(sut.listParts({ ...AT, name: 'big.bin', uploadId }, { limit: 10 })).rejects.toBeInstanceOf(NoSuchUploadError);
   });

@@ -14,11 +14,11 @@ import { type ObjectRange, ObjectsService } from '../objects/objects.service';
 import { PlacementService } from '../placement/placement.service';
 import { ReplicatedStore } from '../replicas/replicated-store';
 import { TargetRegistry } from '../replicas/target-registry';
-import { encodeManifest, type ManifestPart, summaryOf } from '../storage/multipart-manifest';
+import { decodeManifest, encodeManifest, type ManifestPart, MAX_MANIFEST_BYTES, type MultipartManifest, summaryOf } from '../storage/multipart-manifest';
 import { MAX_PART_NUMBER, type ObjectAddress, objectKey, partKey, partName, type UploadAddress } from '../storage/object-key';
 import { CompleteRejectedError, NoSuchUploadError } from './multipart.errors';
 import { MULTIPART_SETTINGS, type MultipartSettings } from './multipart-settings';
-import { UploadRecords } from './upload-records';
+import { type UploadRecord, UploadRecords } from './upload-records';
 
 export interface CreateUploadInput extends ObjectAddress {
   contentType?: string;
@@ -212,7 +212,15 @@ export class MultipartService {
       }
     }
     const container = await this.containers.get(address.account, address.container);
-    const upload = await this.uploads.open(address, container);
+    let upload: UploadRecord;
+    try {
+      upload = await this.uploads.open(address, container);
+    } catch (err) {
+      // A client that lost the answer of a Complete that succeeded sends it again: answer it the same.
+      const done = err instanceof NoSuchUploadError ? await this.alreadyCompleted(address, container, parts) : undefined;
+      if (done) return done;
+      throw err;
+    }
     const openedAt = this.nowMs();
     const found: ManifestPart[] = [];
     // A few parts at a time: up to 10,000 stats, each a quorum read.
@@ -248,6 +256,35 @@ export class MultipartService {
     await this.store.write(objectKey(address), version, bodyOf(body), placement.write);
     await this.uploads.end(address, upload.option);
     return { etag: summary.etag, size: summary.size, timestamp, parts: summary.parts };
+  }
+
+  /**
+   * The object as this upload's Complete made it, when its current version
+   * is the manifest of exactly these parts; undefined otherwise.
+   */
+  private async alreadyCompleted(address: UploadAddress, container: ContainerView, parts: CompletePart[]): Promise<CompleteAnswer | undefined> {
+    const plan = this.placements.forObject(address.account, address.container, address.name, container.option).read;
+    const got = await this.store.read(objectKey(address), plan);
+    if (!got) return undefined;
+    if (got.version.deleted || !got.version.multipart || got.version.size > MAX_MANIFEST_BYTES) {
+      got.body.destroy();
+      return undefined;
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of got.body) chunks.push(c as Buffer);
+    let manifest: MultipartManifest;
+    try {
+      manifest = decodeManifest(Buffer.concat(chunks));
+    } catch {
+      return undefined;
+    }
+    const same =
+      manifest.uploadId === address.uploadId &&
+      manifest.parts.length === parts.length &&
+      manifest.parts.every((p, i) => p.partNumber === parts[i].partNumber && p.etag === bareEtag(parts[i].etag));
+    if (!same) return undefined;
+    const summary = got.version.multipart;
+    return { etag: summary.etag, size: summary.size, timestamp: got.version.timestamp, parts: summary.parts };
   }
 
   /** Ends the upload at once (NoSuchUpload from now on); its parts are removed by the GC after its grace period. */
