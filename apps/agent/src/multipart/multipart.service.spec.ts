@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { NotFoundError, RangeNotSatisfiableError } from '@mcos/common';
 import { decodeManifest } from '../storage/multipart-manifest';
-import { objectKey, partKey } from '../storage/object-key';
+import { objectKey, partKey, partName } from '../storage/object-key';
 import { TestCluster, type TestAgent } from '../testing/test-cluster';
 import { bodyOf, corruptReplica, readAll } from '../testing/test-node';
 import { CompleteRejectedError, NoSuchUploadError } from './multipart.errors';
@@ -214,6 +214,38 @@ describe('MultipartService over a test cluster (4 services, R=3, W=2, Rq=2)', ()
     await agents[second].auditor.runPass();
     expect((await partBytesOn(second, 2)).equals(parts[1])).toBe(true);
     expect(await agents[second].auditor.runPass()).toMatchObject({ corrupt: 0 });
+  });
+
+  it('places each part by the ring on its own: the parts of one object spread over the services', async () => {
+    const { uploadId } = await sut.create({ ...AT, name: 'spread', userMetadata: {} });
+    const primaries = new Set<string>();
+    for (let n = 1; n <= 12; n++) {
+      const placement = agents.a.placement.forObject(AT.account, AT.container, partName({ ...AT, name: 'spread', uploadId, partNumber: n }), 'standard');
+      placement.primaries.forEach((s) => primaries.add(s));
+    }
+    // R = 3 of 4 services: a single placement for all parts would name only 3.
+    expect(primaries.size).toBe(4);
+  });
+
+  it('writes parts past a service that is down, and repair brings every part to its full replica count', async () => {
+    const { uploadId } = await sut.create({ ...AT, name: 'degraded', userMetadata: {} });
+    cluster.peers.setFaults('d', { down: true });
+    const parts = [part(1500), part(1500), part(1500), part(10)];
+    const sent = await Promise.all(parts.map((p, i) => upload(i % 2 ? at.b.service : sut, 'degraded', uploadId, i + 1, p)));
+    const done = await sut.complete({ ...AT, name: 'degraded', uploadId }, sent.map((s, i) => ({ partNumber: i + 1, etag: s.etag })));
+    await cluster.idle();
+    cluster.peers.setFaults('d', {});
+    // d answers again; each agent's own probe would see it, as PeerHealth.recordSuccess says.
+    for (const name of ['a', 'b', 'c']) agents[name].health.recordSuccess('d');
+    for (let pass = 0; pass < 2; pass++) {
+      for (const name of ['a', 'b', 'c']) await agents[name].replicator.runPass();
+      await cluster.idle();
+    }
+    const stat = await agents.d.objects.stat({ ...AT, name: 'degraded' });
+    expect(stat.etag).toBe(done.etag);
+    for (const p of stat.parts!) expect(p.replicas.filter((r) => r.role === 'primary' && r.state === 'current')).toHaveLength(3);
+    const read = await agents.d.objects.get({ ...AT, name: 'degraded' });
+    expect((await readAll(read.body)).equals(Buffer.concat(parts))).toBe(true);
   });
 
   describe('GC and expiry', () => {
