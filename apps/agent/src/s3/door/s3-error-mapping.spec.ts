@@ -28,7 +28,7 @@ describe('toS3Error', () => {
     [new BadRequestError('bad name'), 'InvalidArgument', 400],
     [new UnauthorizedError('who'), 'AccessDenied', 403],
     [new ForbiddenError('no'), 'AccessDenied', 403],
-    [new ConflictError('option differs'), 'InvalidRequest', 400],
+    [new ConflictError('a newer version of this key was written meanwhile'), 'OperationAborted', 409],
     [new TooManyRequestsError('slow', 1), 'SlowDown', 503],
     [new UnavailableError('only 1 of 2 replicas'), 'ServiceUnavailable', 503],
   ])('%p → %s (%d)', (err, code, status) => {

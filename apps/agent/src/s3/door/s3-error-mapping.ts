@@ -30,7 +30,8 @@ export function toS3Error(err: unknown, notFound: 'NoSuchBucket' | 'NoSuchKey' =
     case 'FORBIDDEN':
       return new S3Error('AccessDenied');
     case 'CONFLICT':
-      return new S3Error('InvalidRequest', err.message);
+      // A newer version of the key was written meanwhile (concurrent writers): this one did not take.
+      return new S3Error('OperationAborted', err.message);
     case 'TOO_MANY_REQUESTS':
       return new S3Error('SlowDown');
     case 'UNAVAILABLE':
