@@ -15,7 +15,7 @@ import { PlacementService } from '../placement/placement.service';
 import { ReplicatedStore } from '../replicas/replicated-store';
 import { TargetRegistry } from '../replicas/target-registry';
 import { decodeManifest, encodeManifest, type ManifestPart, MAX_MANIFEST_BYTES, type MultipartManifest, summaryOf } from '../storage/multipart-manifest';
-import { MAX_PART_NUMBER, type ObjectAddress, objectKey, partKey, partName, type UploadAddress } from '../storage/object-key';
+import { compareNames, MAX_PART_NUMBER, type ObjectAddress, objectKey, partKey, partName, type UploadAddress } from '../storage/object-key';
 import { CompleteRejectedError, NoSuchUploadError } from './multipart.errors';
 import { MULTIPART_SETTINGS, type MultipartSettings } from './multipart-settings';
 import { type UploadRecord, UploadRecords } from './upload-records';
@@ -364,7 +364,10 @@ export class MultipartService {
         }
       }
       if (truncated || !merged.truncated) break;
-      marker = merged.nextMarker ?? lastName;
+      // Read on from where the page stopped, or past a rolled-up prefix when that is further: a
+      // prefix holding many uploads is skipped by one seek, not walked.
+      const stopped = merged.nextMarker;
+      marker = stopped === undefined ? lastName : lastName !== undefined && compareNames(lastName, stopped) > 0 ? lastName : stopped;
       if (!marker) break;
     }
     const page: UploadsPage = { uploads, commonPrefixes, truncated };
