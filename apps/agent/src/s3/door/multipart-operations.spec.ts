@@ -17,7 +17,9 @@ import {
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { multipartOf } from '../../multipart/multipart.testing';
+import { multipartOf, TEST_MULTIPART_SETTINGS } from '../../multipart/multipart.testing';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Readable } from 'node:stream';
 import { TestCluster } from '../../testing/test-cluster';
 import { MapCredentialStore, TEST_KEY } from '../testing/reference-signer';
 import { S3BucketOperations } from './bucket-operations';
@@ -56,10 +58,11 @@ describe('S3 door: multipart uploads through two agents', () => {
       options: [{ name: 'standard', replicas: 2, writeQuorum: 2, readQuorum: 1 }],
     });
     for (const name of ['a', 'b']) {
-      const agent = await cluster.agent(name, { limits: { maxObjectBytes: 1 << 20, maxKeyBytes: 1024 } });
-      const multipart = multipartOf(cluster, agent);
+      const agent = await cluster.agent(name, { limits: { maxObjectBytes: 16 << 20, maxKeyBytes: 1024 } });
+      // Small parts are accepted (1 KiB minimum) so most cases stay small; lib-storage sends 5 MiB ones.
+      const multipart = multipartOf(cluster, agent, { ...TEST_MULTIPART_SETTINGS, maxPartBytes: 16 << 20 });
       const buckets = new S3BucketOperations(agent.containers, agent.map);
-      const limits = { maxObjectBytes: 1 << 20, maxKeyBytes: 1024 };
+      const limits = { maxObjectBytes: 16 << 20, maxKeyBytes: 1024 };
       const handler = new S3DoorHandler(
         new MapCredentialStore({ [TEST_KEY.accessKeyId]: TEST_KEY }),
         buckets,
@@ -181,5 +184,15 @@ describe('S3 door: multipart uploads through two agents', () => {
     await atA.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'dst', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: copied.CopyPartResult!.ETag }, { PartNumber: 2, ETag: tail.ETag }] } }));
     const got = await atB.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dst' }));
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat([source.subarray(1000, 3000), Buffer.from('tail')]))).toBe(true);
+  });
+
+  it('@aws-sdk/lib-storage Upload (default checksums, parts in parallel, a stream of unknown length) round-trips', async () => {
+    const [atA, atB] = clients;
+    const data = randomBytes(11 * 1024 * 1024 + 5);
+    const upload = new Upload({ client: atA, params: { Bucket: BUCKET, Key: 'lib/storage.bin', Body: Readable.from([data.subarray(0, 7 << 20), data.subarray(7 << 20)]) }, partSize: 5 << 20, queueSize: 3 });
+    const done = await upload.done();
+    expect(done.ETag).toMatch(/^"[0-9a-f]{32}-3"$/);
+    const got = await atB.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'lib/storage.bin' }));
+    expect(md5(Buffer.from(await got.Body!.transformToByteArray()))).toBe(md5(data));
   });
 });
