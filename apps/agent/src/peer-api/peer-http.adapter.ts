@@ -7,6 +7,7 @@ import {
   ConflictError,
   containerNameProblem,
   identifierProblem,
+  lingerAfterAnswer,
   NotFoundError,
   objectNameProblem,
   PayloadTooLargeError,
@@ -202,9 +203,9 @@ function listQuery<R extends string, O extends string>(
   return out as Record<R, string> & Partial<Record<O, string>>;
 }
 
-/** A body that passed its limit leaves unread bytes behind: the connection closes after the 413. */
+/** A body that passed its limit leaves unread bytes behind: they linger a moment after the 413, then the connection is cut. */
 function closeAfterAnswer(req: Request): void {
-  req.res?.setHeader('connection', 'close');
+  if (req.res) lingerAfterAnswer(req, req.res);
 }
 
 function limitOf(raw: unknown): number {
