@@ -25,9 +25,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { FsBackend } from '@mcos/backends';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentProcess, ControllerProcess, freePort, http, makeTempDir, removeTempDir, UserClient, waitFor } from './support';
+import { REPO_ROOT } from './support/paths';
 
 jest.setTimeout(420_000);
 
@@ -59,6 +61,15 @@ describe('multipart uploads over the store (controller + 3 agents, S3 on every a
 
   const s3 = (agent: number): S3Client =>
     new S3Client({ region: 'us-east-1', endpoint: s3Urls[agent], forcePathStyle: true, maxAttempts: 1, credentials: alice });
+
+  /** The built `mcos` command with a private config dir. */
+  function mcos(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [join(REPO_ROOT, 'bin', 'mcos.js'), ...args], { env: { ...process.env, MCOS_CLI_CONFIG_DIR: join(dir, 'cli') }, timeout: 60_000, maxBuffer: 64 * MiB }, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 255) : 0, stdout, stderr }),
+      );
+    });
+  }
 
   /** Every `p/` (part) key each agent's fs backend holds, read through the driver itself. */
   async function partsOnBackends(uploadId?: string): Promise<string[]> {
@@ -168,6 +179,16 @@ describe('multipart uploads over the store (controller + 3 agents, S3 on every a
     // Each part is its own replicated unit: the default option keeps its replicas on the agents.
     expect(stat.parts.every((p) => p.replicas.some((r) => r.state === 'current'))).toBe(true);
     expect(await failure(s3(0).send(new ListPartsCommand({ Bucket: 'big', Key: 'dir/movie.bin', UploadId: uploadId })))).toMatchObject({ code: 'NoSuchUpload', status: 404 });
+    // mcos at another agent: stat lists the parts, get brings the same bytes.
+    expect((await mcos('login', agents[2].url, '-u', 'alice', '-p', 'alice-password-e2e')).code).toBe(0);
+    const shown = await mcos('stat', 'big/dir/movie.bin');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('parts (3)');
+    expect(shown.stdout).toContain(md5(parts[1]));
+    const copy = join(dir, 'movie-copy.bin');
+    const got = await mcos('get', 'big/dir/movie.bin', copy);
+    expect(got).toMatchObject({ code: 0 });
+    expect(md5(readFileSync(copy))).toBe(md5(whole));
   });
 
   it('EntityTooSmall at Complete leaves nothing visible; the upload can still be aborted', async () => {

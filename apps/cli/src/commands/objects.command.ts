@@ -267,8 +267,21 @@ function formatStat(stat: ObjectStat): string {
       undefined,
       [...stat.replicas].sort((a, b) => a.role.localeCompare(b.role) || a.service.localeCompare(b.service)).map((r) => [`   ${r.service}`, r.region ?? '-', r.role, r.state]),
     ).trimEnd(),
-    '',
   ];
+  // A multipart object: each part is placed on its own, so each has its own replicas.
+  if (stat.parts?.length) {
+    lines.push(
+      ` parts (${stat.parts.length})`,
+      formatTable(
+        undefined,
+        stat.parts.map((p) => {
+          const held = p.replicas.filter((r) => r.state === 'current').map((r) => r.service);
+          return [`   ${p.partNumber}`, formatBytes(p.size), p.etag, p.state, held.length > 0 ? held.join(', ') : '-'];
+        }),
+      ).trimEnd(),
+    );
+  }
+  lines.push('');
   return lines.join('\n');
 }
 
