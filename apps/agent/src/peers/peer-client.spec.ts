@@ -128,3 +128,81 @@ describe('PeerClient against a loopback server', () => {
     await expect(client.getReplica(peer, 'k')).rejects.toThrow(/unreadable replica headers/);
   });
 });
+
+/** Issue 13, point 8: slow readers of a peer's replicas cannot take the connections writes and control calls need. */
+describe('PeerClient pools', () => {
+  let server: http.Server;
+  let peer: PeerRef;
+  const held: http.ServerResponse[] = [];
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      if (req.method === 'GET' && req.url?.startsWith('/v1/peer/replica?')) {
+        // A replica read that never finishes: its reader is slow (or gone).
+        res.writeHead(200, versionToHeaders(VERSION));
+        res.write('he');
+        held.push(res);
+        return;
+      }
+      req.resume();
+      req.on('end', () => {
+        if (req.method === 'PUT') res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ applied: true, held: VERSION }));
+        else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'b', clusterMapVersion: 3 }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    peer = { name: 'b', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  });
+
+  afterAll(async () => {
+    held.forEach((r) => r.destroy());
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('keeps writes and control calls going while every read connection is held', async () => {
+    const sut = new PeerClient({
+      assertion: () => 'a',
+      timeoutMs: 2_000,
+      pools: { readSockets: 2, writeSockets: 2, controlSockets: 1, idleTimeoutMs: 30_000 },
+    });
+    try {
+      const reads = await Promise.all([sut.getReplica(peer, 'o/a/c/1'), sut.getReplica(peer, 'o/a/c/2')]);
+      expect(held).toHaveLength(2);
+      // A third read waits for a read connection...
+      let thirdSettled = false;
+      const third = sut.getReplica(peer, 'o/a/c/3');
+      void third.then(
+        () => (thirdSettled = true),
+        () => (thirdSettled = true),
+      );
+      // ...while writes and control calls have their own.
+      await expect(sut.putReplica(peer, 'o/a/c/w', { ...VERSION, etag: undefined }, Readable.from([Buffer.from('hello')]))).resolves.toMatchObject({ applied: true });
+      await expect(sut.ping(peer)).resolves.toMatchObject({ clusterMapVersion: 3 });
+      expect(held).toHaveLength(2);
+      expect(thirdSettled).toBe(false);
+      // ...and gets one once a slow read lets go.
+      reads.forEach((r) => r?.body.destroy());
+      const got = await third;
+      got?.body.destroy();
+      expect(held).toHaveLength(3);
+    } finally {
+      sut.close();
+    }
+  });
+
+  it('closes a peer stream on which no byte moves for the idle timeout, freeing its connection', async () => {
+    const sut = new PeerClient({ assertion: () => 'a', timeoutMs: 2_000, pools: { readSockets: 1, writeSockets: 1, controlSockets: 1, idleTimeoutMs: 300 } });
+    try {
+      const read = await sut.getReplica(peer, 'o/a/c/idle');
+      const failed = new Promise<Error>((resolve) => read!.body.once('error', resolve).once('close', () => resolve(new Error('closed'))));
+      read!.body.pause(); // the reader stopped reading
+      expect((await failed).message).toBeTruthy();
+      // The one read connection is free again.
+      const next = await sut.getReplica(peer, 'o/a/c/next');
+      next!.body.destroy();
+    } finally {
+      sut.close();
+    }
+  });
+});
