@@ -323,13 +323,14 @@ export class ObjectsService {
       state: report.state,
       replicas: report.replicas,
     };
-    if (newest.multipart) stat.parts = await this.partReports(address, p.option, key, newest);
+    if (newest.multipart) stat.parts = await this.partReports(address, p, key, newest);
     return stat;
   }
 
   /** Each part of a manifest with where its replicas are; `current` means holding the version the manifest names. */
-  private async partReports(address: ObjectAddress, option: string, key: string, newest: ReplicaVersion): Promise<PartReport[]> {
-    const got = await this.readVerified(key, this.placement(address, await this.containers.get(address.account, address.container)).read, undefined, address.name);
+  private async partReports(address: ObjectAddress, p: ObjectPlacement, key: string, newest: ReplicaVersion): Promise<PartReport[]> {
+    const option = p.option;
+    const got = await this.readVerified(key, p.read, undefined, address.name);
     if (got.version.timestamp !== newest.timestamp) {
       got.body.destroy();
       throw new UnavailableError(`object ${address.name} changed while it was looked at; please retry`);

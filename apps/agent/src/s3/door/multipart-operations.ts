@@ -94,7 +94,7 @@ export class S3MultipartOperations {
     const { bucket, key } = call.address;
     assertStorableKey(key);
     const uploadId = this.uploadIdOf(call);
-    const maxParts = boundedInt(call, 'max-parts', MAX_LISTED, 0, 1_000_000) ;
+    const maxParts = boundedInt(call, 'max-parts', MAX_LISTED, 0, 1_000_000);
     const marker = boundedInt(call, 'part-number-marker', 0, 0, MAX_PART_NUMBER);
     const encoding = encodingOf(call);
     const page = await this.run(call, () =>
