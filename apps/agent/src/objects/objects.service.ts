@@ -229,6 +229,8 @@ export class ObjectsService {
       }
     }
     const body = Readable.from(parts(), { objectMode: false });
+    // The first part was opened before answering: release it even when nobody reads (HEAD, a client gone).
+    body.once('close', () => first.destroy());
     const read: ObjectRead = { version, servedBy: got.servedBy, body };
     if (range || input.partNumber !== undefined) read.range = { start, end };
     if (partsCount !== undefined) read.partsCount = partsCount;
@@ -268,6 +270,8 @@ export class ObjectsService {
       if (got.version.size > VERIFY_BEFORE_SENDING_BYTES) {
         const body = got.body.pipe(verifyMd5(got.version.etag, () => this.corrupt.report(got.servedBy, key), this.md5(got.version.size)));
         got.body.on('error', (err) => body.destroy(err));
+        // A reader that stops early (client gone, HEAD of a part) must release the replica's file or socket too.
+        body.once('close', () => got.body.destroy());
         return { ...read, body };
       }
       const bytes = await readSmall(got.body);
