@@ -271,6 +271,16 @@ export class MultipartConfig {
   @Min(0)
   @Max(7 * 24 * 3600)
   gcGraceSeconds = 900;
+
+  /**
+   * Most parts one GC pass checks (each check is a few quorum reads); the
+   * next pass goes on where it stopped, so the parts of every stored
+   * multipart object are not all re-read each interval.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  gcPartsPerPass = 2_000;
 }
 
 /**

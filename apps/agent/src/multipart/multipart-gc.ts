@@ -27,6 +27,8 @@ export interface ExpiryResult {
 }
 
 const BATCH = 100;
+const PARTS = 'p/';
+
 
 /**
  * The background passes of multipart uploads, over this agent's own index:
@@ -47,6 +49,8 @@ const BATCH = 100;
 @Injectable()
 export class MultipartGc {
   private readonly logger = new Logger(MultipartGc.name);
+  /** Where the next GC pass goes on (exclusive): the walk of the parts spans passes. */
+  private gcCursor = PARTS;
 
   constructor(
     private readonly identity: AgentIdentity,
@@ -64,7 +68,18 @@ export class MultipartGc {
     const now = this.nowMs();
     // One manifest read per object per pass, however many of its parts this agent holds.
     const manifests = new Map<string, Promise<MultipartManifest | undefined>>();
-    for (const entry of this.walk('p/')) {
+    // Each pass checks at most gcPartsPerPass parts (each check is a few quorum reads) and the
+    // next one goes on from there: the parts of completed objects stay for good, and checking
+    // all of them every pass would cost the cluster in proportion to everything it stores.
+    let finished = true;
+    let last = this.gcCursor;
+    for (const entry of this.walk(PARTS, this.gcCursor)) {
+      if (result.scanned >= this.settings.gcPartsPerPass) {
+        this.gcCursor = last;
+        finished = false;
+        break;
+      }
+      last = entry.key;
       if (entry.deleted || !this.decides(entry)) continue;
       result.scanned++;
       try {
@@ -81,6 +96,7 @@ export class MultipartGc {
         this.logger.warn(`multipart GC of ${entry.key} failed: ${(err as Error).message}`);
       }
     }
+    if (finished) this.gcCursor = PARTS;
     return result;
   }
 
@@ -147,9 +163,9 @@ export class MultipartGc {
     return homes.find((s) => s === self || this.registry.usable(s)) === self;
   }
 
-  /** The local index's entries whose keys start with `prefix`, in key order, a batch at a time. */
-  private *walk(prefix: string): Generator<IndexEntry> {
-    let after = prefix;
+  /** The local index's entries whose keys start with `prefix`, in key order after `from`, a batch at a time. */
+  private *walk(prefix: string, from = prefix): Generator<IndexEntry> {
+    let after = from;
     for (;;) {
       const batch = this.index.scan(after, BATCH);
       for (const e of batch) {

@@ -17,6 +17,8 @@ export interface MultipartSettings {
   gcGraceMs: number;
   /** Uploads open longer than this are aborted by background work (`multipart.abandonAfterHours`). */
   abandonAfterMs: number;
+  /** Most parts one GC pass checks; the next pass goes on where it stopped. */
+  gcPartsPerPass: number;
 }
 
 export const S3_MIN_PART_BYTES = 5 * 1024 ** 2;

@@ -27,6 +27,7 @@ import { UploadRecords } from './upload-records';
         maxKeyBytes: backend.maxKeyBytes,
         gcGraceMs: config.multipart.gcGraceSeconds * 1000,
         abandonAfterMs: config.multipart.abandonAfterHours * 3600_000,
+        gcPartsPerPass: config.multipart.gcPartsPerPass,
       }),
       inject: [AgentConfig, ObjectBackend],
     },

@@ -291,6 +291,24 @@ describe('MultipartService over a test cluster (4 services, R=3, W=2, Rq=2)', ()
       expect((await readAll(read.body)).length).toBe(1510);
     });
 
+    it('checks a bounded number of parts per pass and goes on where it stopped', async () => {
+      const { uploadId } = await sut.create({ ...AT, name: 'many', userMetadata: {} });
+      for (let n = 1; n <= 6; n++) await upload(sut, 'many', uploadId, n, part(10));
+      await sut.abort({ ...AT, name: 'many', uploadId });
+      await cluster.idle();
+      cluster.clock.advance(TEST_MULTIPART_SETTINGS.gcGraceMs + 1);
+      const small = Object.fromEntries(['a', 'b', 'c', 'd'].map((n) => [n, multipartOf(cluster, agents[n], { ...TEST_MULTIPART_SETTINGS, gcPartsPerPass: 2 })]));
+      const first = await Promise.all(['a', 'b', 'c', 'd'].map((n) => small[n].gc.runGcPass()));
+      await cluster.idle();
+      expect(first.every((r) => r.scanned <= 2)).toBe(true);
+      expect(liveParts().length).toBeGreaterThan(0);
+      for (let pass = 0; pass < 6 && liveParts().length > 0; pass++) {
+        for (const n of ['a', 'b', 'c', 'd']) await small[n].gc.runGcPass();
+        await cluster.idle();
+      }
+      expect(liveParts()).toEqual([]);
+    });
+
     it('frees the parts of an overwritten and of a deleted multipart object', async () => {
       for (const name of ['over', 'gone']) {
         const { uploadId } = await sut.create({ ...AT, name, userMetadata: {} });

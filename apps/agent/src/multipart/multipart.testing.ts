@@ -12,6 +12,7 @@ export const TEST_MULTIPART_SETTINGS: MultipartSettings = {
   maxKeyBytes: 1024,
   gcGraceMs: 60_000,
   abandonAfterMs: 3600_000,
+  gcPartsPerPass: 10_000,
 };
 
 /** One agent's multipart classes, wired as MultipartModule wires them, over a TestAgent's data path. */
