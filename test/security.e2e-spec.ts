@@ -383,6 +383,10 @@ describe('security at the doors of a running cluster (controller + 3 fs agents)'
       expect(await answered).toMatch(/^HTTP\/1\.1 401/);
       expect(await within(10_000, closed)).not.toBe('timeout');
       socket.destroy();
+      // A connection that never sends a byte holds a slot under maxConnections: closed too.
+      const silent = await openSocket(agents[1].port);
+      expect(await within(10_000, silent.closed)).not.toBe('timeout');
+      silent.socket.destroy();
       // 8 chunks, 700 ms apart: ~5 s in all, longer than idleTimeoutMs (2 s) and headersTimeout, always moving.
       const res = await putStream(alice.agentUrl, alice.token, '/v1/containers/box/objects/slow-but-steady', slowBody(8, 1024, 700));
       expect(res.status).toBe(201);

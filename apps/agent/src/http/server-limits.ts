@@ -30,10 +30,11 @@ export const AGENT_JSON_ROUTES: JsonRoute[] = [
  * connections (issue 13, point 8):
  * - `headersTimeout`: a request's head must arrive within it (slowloris),
  *   checked every `connectionsCheckingInterval` (at most 5 s);
- * - the socket idle timeout closes a connection on which no byte moved in
- *   either direction for `idleTimeoutMs`; every chunk resets it, so a 5 GiB
- *   upload that keeps moving is never cut, and a reader that stops reading
- *   frees its connection (and what it held upstream);
+ * - a connection on which no byte moved in either direction for
+ *   `idleTimeoutMs` is closed (closeIdleConnections, and Node's socket
+ *   timeout); every chunk resets it, so a 5 GiB upload that keeps moving is
+ *   never cut, and a reader that stops reading frees its connection (and
+ *   what it held upstream);
  * - `requestTimeout` is off: Node's default (300 s for the whole request)
  *   cut legitimate large uploads;
  * - `maxConnections`: more connections are dropped at accept.
@@ -46,9 +47,35 @@ export function applyServerLimits(server: Server, settings: HttpServerSettings):
   server.keepAliveTimeout = settings.keepAliveTimeoutMs;
   server.maxConnections = settings.maxConnections;
   server.setTimeout(settings.idleTimeoutMs);
-  // Node destroys a socket that timed out only when nobody else listens for the timeout (the
-  // server, the request or the response); this one does it whoever else listens.
+  closeIdleConnections(server, settings.idleTimeoutMs);
+}
+
+/**
+ * Closes every connection of `server` on which no byte moved (read or
+ * written) for `idleMs`, checked a few times per period. Node's socket
+ * timeout alone did not close a connection that never sent a byte reliably
+ * here (the HTTP parser reads such a socket natively), and each one held a
+ * slot under maxConnections; byte counters do not depend on who reads.
+ */
+export function closeIdleConnections(server: Server, idleMs: number): void {
+  const seen = new Map<Socket, { bytes: number; since: number }>();
   server.on('connection', (socket: Socket) => {
-    socket.on('timeout', () => socket.destroy());
+    seen.set(socket, { bytes: 0, since: Date.now() });
+    socket.once('close', () => seen.delete(socket));
   });
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [socket, last] of seen) {
+      const bytes = socket.bytesRead + socket.bytesWritten;
+      if (bytes !== last.bytes) {
+        last.bytes = bytes;
+        last.since = now;
+      } else if (now - last.since >= idleMs) {
+        socket.destroy();
+        seen.delete(socket);
+      }
+    }
+  }, Math.max(100, Math.floor(idleMs / 4)));
+  sweep.unref();
+  server.once('close', () => clearInterval(sweep));
 }
