@@ -293,7 +293,8 @@ describe('MultipartService over a test cluster (4 services, R=3, W=2, Rq=2)', ()
 
     it('checks a bounded number of parts per pass and goes on where it stopped', async () => {
       const { uploadId } = await sut.create({ ...AT, name: 'many', userMetadata: {} });
-      for (let n = 1; n <= 6; n++) await upload(sut, 'many', uploadId, n, part(10));
+      // 12 parts, each decided by exactly one agent (its first home): 4 agents x 2 per pass cannot take them all at once.
+      for (let n = 1; n <= 12; n++) await upload(sut, 'many', uploadId, n, part(10));
       await sut.abort({ ...AT, name: 'many', uploadId });
       await cluster.idle();
       cluster.clock.advance(TEST_MULTIPART_SETTINGS.gcGraceMs + 1);
@@ -302,7 +303,7 @@ describe('MultipartService over a test cluster (4 services, R=3, W=2, Rq=2)', ()
       await cluster.idle();
       expect(first.every((r) => r.scanned <= 2)).toBe(true);
       expect(liveParts().length).toBeGreaterThan(0);
-      for (let pass = 0; pass < 6 && liveParts().length > 0; pass++) {
+      for (let pass = 0; pass < 12 && liveParts().length > 0; pass++) {
         for (const n of ['a', 'b', 'c', 'd']) await small[n].gc.runGcPass();
         await cluster.idle();
       }
