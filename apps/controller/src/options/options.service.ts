@@ -10,13 +10,8 @@ import { RingsService } from '../rings/rings.service';
 import { optionProblems, readsOwnWrites } from './option-rules';
 import { OptionRepository, StoredOption } from './option.repository';
 
-export interface OptionView extends StorageOption {
-  readYourWrites: boolean;
-  ringVersion?: number;
-  containers?: number;
-  createdAt: string;
-  updatedAt: string;
-}
+import type { OptionView } from '@mcos/common';
+export type { OptionView };
 
 export interface OptionChanges {
   replicas?: number;

@@ -28,49 +28,9 @@ import { ServiceRepository } from './service.repository';
 import { statusAfterPoll } from './service-status';
 import { weightFor } from './weights';
 
-/** A service as the admin API shows it: registry record plus its latest health. */
-export interface ServiceView {
-  name: string;
-  url: string;
-  region: string;
-  backend: BackendKind;
-  status: ServiceStatus;
-  weight: number;
-  weightSource: WeightSource;
-  capacity: { totalBytes?: number; usedBytes?: number };
-  speed: { writeMBps?: number; readMBps?: number };
-  distancesMs: Record<string, number>;
-  clusterMapVersion?: number;
-  ringVersions: Record<string, number>;
-  progress?: BackgroundProgress;
-  missedPolls: number;
-  registeredAt: string;
-  lastSeenAt?: string;
-  lastReportAt?: string;
-}
-
-export interface DistanceMatrix {
-  services: string[];
-  matrixMs: Record<string, Record<string, number>>;
-}
-
-export interface ServiceProgress {
-  name: string;
-  status: ServiceStatus;
-  reportedAt?: string;
-  progress?: BackgroundProgress;
-}
-
-export interface ClusterProgress {
-  clusterMapVersion: number;
-  remainingByOption: Record<string, number>;
-  remaining: number;
-  oldestUnreplicatedMs: number;
-  totals: { scanned: number; pushed: number; moved: number; deleted: number; corrupt: number; failures: number };
-  unreported: string[];
-  settled: boolean;
-  services: ServiceProgress[];
-}
+// The admin API's shapes are one meaning per name in @mcos/common (the CLI reads the same).
+import type { ClusterProgress, DistanceMatrix, ServiceProgress, ServiceView } from '@mcos/common';
+export type { ClusterProgress, DistanceMatrix, ServiceProgress, ServiceView };
 
 /** The outcome of polling one agent. */
 export interface PollOutcome {

@@ -5,35 +5,8 @@ export interface RingMember {
   weight: number;
 }
 
-/** Partition-replicas one service holds in a ring, against its weight's share. */
-export interface RingServiceShare {
-  name: string;
-  region: string;
-  weight: number;
-  partitionReplicas: number;
-  /** What its weight asks for (may be fractional). */
-  desired: number;
-  /** (actual - desired) / desired, in percent. */
-  balancePercent: number;
-}
-
-/** What a rebalance moved relative to the ring before it. */
-export interface RingMovement {
-  fromVersion: number;
-  /** Partition-replicas whose holder changed. */
-  moved: number;
-  /** The fewest moves any ring could have made for this change. */
-  minimumMoves: number;
-  /**
-   * Moves still needed to reach every target: a rebalance moves at most one
-   * replica per partition, so a big change takes several rebalances (each
-   * once data has migrated).
-   */
-  remainingMoves: number;
-  /** Partitions that lost more than one replica at once (only when services were removed). */
-  multiMovePartitions: number;
-  byService: Record<string, { gained: number; lost: number }>;
-}
+import type { RingMovement, RingServiceShare } from '@mcos/common';
+export type { RingMovement, RingServiceShare };
 
 export interface RingStats {
   /** Worst |balancePercent| over the services. */
