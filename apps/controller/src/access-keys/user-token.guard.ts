@@ -1,5 +1,6 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
-import { checkTokenGeneration, extractBearerToken, UnauthorizedError } from '@mcos/common';
+import { UnauthorizedError } from '@mcos/common';
+import { verifyCurrentUser } from '../auth/guards';
 import { TokenService } from '../auth/token.service';
 import type { HttpRequest } from '../common/http-request';
 import { UserRepository } from '../users/user.repository';
@@ -19,13 +20,7 @@ export class UserTokenGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<HttpRequest>();
-    const token = extractBearerToken(request.headers.authorization);
-    if (!token) throw new UnauthorizedError('Missing bearer token (Authorization: Bearer <token>)');
-    const claims = this.tokens.verify(token);
-    const user = await this.users.findByName(claims.sub);
-    if (!user || user.deletingAt !== undefined) throw new UnauthorizedError('Token user no longer exists');
-    checkTokenGeneration(claims, { [user.username]: user.tokenGeneration });
-    request.user = claims;
+    request.user = (await verifyCurrentUser(request, this.tokens, this.users)).claims;
     return true;
   }
 }

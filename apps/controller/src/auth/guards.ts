@@ -28,16 +28,26 @@ export class AdminGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<HttpRequest>();
-    const token = extractBearerToken(request.headers.authorization);
-    if (!token) throw new UnauthorizedError('Missing bearer token (Authorization: Bearer <token>)');
-    const claims = this.tokens.verify(token);
-    const user = await this.users.findByName(claims.sub);
-    if (!user || user.deletingAt !== undefined) throw new UnauthorizedError('Token user no longer exists');
-    checkTokenGeneration(claims, { [user.username]: user.tokenGeneration });
+    const { claims, user } = await verifyCurrentUser(request, this.tokens, this.users);
     if (user.role !== 'admin' || claims.role !== 'admin') throw new ForbiddenError('Admin role required');
     request.user = claims;
     return true;
   }
+}
+
+/**
+ * The request's bearer token, verified, and the user it names as stored
+ * now: the user still exists, is not being deleted, and the token's
+ * generation is current (a reset or deleted user's token stops at once).
+ */
+export async function verifyCurrentUser(request: HttpRequest, tokens: TokenService, users: UserRepository) {
+  const token = extractBearerToken(request.headers.authorization);
+  if (!token) throw new UnauthorizedError('Missing bearer token (Authorization: Bearer <token>)');
+  const claims = tokens.verify(token);
+  const user = await users.findByName(claims.sub);
+  if (!user || user.deletingAt !== undefined) throw new UnauthorizedError('Token user no longer exists');
+  checkTokenGeneration(claims, { [user.username]: user.tokenGeneration });
+  return { claims, user };
 }
 
 /**
