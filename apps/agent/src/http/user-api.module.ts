@@ -11,8 +11,8 @@ import { MultipartController } from './multipart.controller';
 import { LoginController } from './login.controller';
 import { ObjectHttpAdapter } from './object-http.adapter';
 import { ObjectsController } from './objects.controller';
-import { MAX_REQUESTS_PER_USER, PerUserLimiter, UserConcurrencyInterceptor } from './user-concurrency';
-import { AgentConfig } from '../config/agent-config';
+import { LimitsModule } from '../limits/limits.module';
+import { UserConcurrencyInterceptor } from './user-concurrency';
 
 /**
  * The user API door (`/v1`): containers, objects, login. Controllers and the
@@ -21,12 +21,11 @@ import { AgentConfig } from '../config/agent-config';
  * UserAuthGuard against the cluster map's public key.
  */
 @Module({
-  imports: [AuthModule, ObjectsModule, ClusterMapModule, ControllerClientModule, AccessKeysModule, MultipartModule],
+  imports: [AuthModule, LimitsModule, ObjectsModule, ClusterMapModule, ControllerClientModule, AccessKeysModule, MultipartModule],
   controllers: [LoginController, ContainersController, ObjectsController, KeysController, MultipartController],
   providers: [
     ObjectHttpAdapter,
     UserConcurrencyInterceptor,
-    { provide: MAX_REQUESTS_PER_USER, useFactory: (config: AgentConfig) => new PerUserLimiter(config.http.maxRequestsPerUser), inject: [AgentConfig] },
   ],
 })
 export class UserApiModule {}

@@ -1,35 +1,7 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { type TokenClaims, TooManyRequestsError } from '@mcos/common';
 import { finalize, type Observable } from 'rxjs';
-
-/** DI token of the most requests one user may have in flight at this agent. */
-export const MAX_REQUESTS_PER_USER = Symbol('MaxRequestsPerUser');
-
-/** Counts requests in flight per user; a user at the limit is refused, never queued. */
-export class PerUserLimiter {
-  private readonly inFlight = new Map<string, number>();
-
-  constructor(readonly max: number) {}
-
-  /** A release function, or undefined when the user is at the limit. */
-  tryAcquire(user: string): (() => void) | undefined {
-    const n = this.inFlight.get(user) ?? 0;
-    if (n >= this.max) return undefined;
-    this.inFlight.set(user, n + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.inFlight.get(user) ?? 1) - 1;
-      if (left <= 0) this.inFlight.delete(user);
-      else this.inFlight.set(user, left);
-    };
-  }
-
-  inFlightOf(user: string): number {
-    return this.inFlight.get(user) ?? 0;
-  }
-}
+import { PerUserLimiter } from '../limits/per-user-limiter';
 
 interface UserRequest {
   user?: TokenClaims;
@@ -49,7 +21,7 @@ interface ClosableResponse {
  */
 @Injectable()
 export class UserConcurrencyInterceptor implements NestInterceptor {
-  constructor(@Inject(MAX_REQUESTS_PER_USER) private readonly limiter: PerUserLimiter) {}
+  constructor(private readonly limiter: PerUserLimiter) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();

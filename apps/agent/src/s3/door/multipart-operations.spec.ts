@@ -1,3 +1,4 @@
+import { PerUserLimiter } from '../../limits/per-user-limiter';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   AbortMultipartUploadCommand,
@@ -68,7 +69,8 @@ describe('S3 door: multipart uploads through two agents', () => {
         buckets,
         new S3ListingOperations(agent.objects, buckets),
         new S3ObjectOperations(agent.objects, buckets, limits),
-        { maxRequestsPerUser: 64 },
+        {},
+        new PerUserLimiter(64),
         new S3MultipartOperations(multipart.service, agent.objects, buckets, limits),
       );
       const server = createServer((req, res) => handler.listener(req, res));

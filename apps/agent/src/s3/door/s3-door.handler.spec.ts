@@ -1,3 +1,4 @@
+import { PerUserLimiter } from '../../limits/per-user-limiter';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   CopyObjectCommand,
@@ -98,7 +99,8 @@ beforeEach(() => {
     buckets,
     new S3ListingOperations(objects as never, buckets),
     new S3ObjectOperations(objects as never, buckets, { maxObjectBytes: 1 << 20, maxKeyBytes: 1024 }),
-    { domain: 's3.test', maxRequestsPerUser: limit },
+    { domain: 's3.test' },
+    new PerUserLimiter(limit),
   );
 });
 
@@ -369,7 +371,7 @@ describe('S3 door: errors', () => {
     limit = 2;
     const buckets = new S3BucketOperations(containers as never, fakeMap(['standard']));
     const credentials = new MapCredentialStore({ [TEST_KEY.accessKeyId]: TEST_KEY, [BOB.accessKeyId]: BOB });
-    handler = new S3DoorHandler(credentials, buckets, new S3ListingOperations(objects as never, buckets), new S3ObjectOperations(objects as never, buckets, { maxObjectBytes: 1 << 20, maxKeyBytes: 1024 }), { maxRequestsPerUser: limit });
+    handler = new S3DoorHandler(credentials, buckets, new S3ListingOperations(objects as never, buckets), new S3ObjectOperations(objects as never, buckets, { maxObjectBytes: 1 << 20, maxKeyBytes: 1024 }), {}, new PerUserLimiter(limit));
     limit = 64;
     const s3 = client(TEST_KEY, { requestChecksumCalculation: 'WHEN_REQUIRED' });
     await s3.send(new CreateBucketCommand({ Bucket: 'slow' }));

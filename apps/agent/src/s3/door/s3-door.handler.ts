@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { PerUserLimiter } from '../../limits/per-user-limiter';
 import { parseQuery } from '../auth/canonical-request';
 import { S3CredentialStore } from '../auth/s3-credential-store';
 import { SigV4Verifier } from '../auth/sigv4-verifier';
@@ -13,7 +14,6 @@ import { S3MultipartOperations } from './multipart-operations';
 import { S3ObjectOperations } from './object-operations';
 import { sendError } from './s3-answer';
 import type { S3BucketCall, S3Call, S3ObjectCall } from './s3-call';
-import { InFlightLimiter } from './in-flight-limiter';
 import { toS3Error } from './s3-error-mapping';
 import { routeS3, type S3Operation } from './s3-routes';
 
@@ -22,8 +22,6 @@ export const S3_DOOR_SETTINGS = Symbol('S3DoorSettings');
 export interface S3DoorSettings {
   /** Virtual-hosted style under this domain (`<bucket>.<domain>`); path style only when absent. */
   domain?: string;
-  /** Most S3 requests of one account in flight at this agent (the user API's http.maxRequestsPerUser); more get 503 SlowDown. */
-  maxRequestsPerUser: number;
 }
 
 /**
@@ -42,7 +40,6 @@ export class S3DoorHandler {
   /** Request ids: a per-process prefix and a counter, unique without a random draw per request. */
   private readonly idPrefix = randomBytes(4).toString('hex').toUpperCase();
   private counter = 0;
-  private readonly perUser: InFlightLimiter;
 
   /** The listener for `http.createServer`. */
   readonly listener: RequestListener = (req, res) => void this.handle(req, res);
@@ -53,10 +50,11 @@ export class S3DoorHandler {
     private readonly listings: S3ListingOperations,
     private readonly objects: S3ObjectOperations,
     @Inject(S3_DOOR_SETTINGS) private readonly settings: S3DoorSettings,
+    /** Shared with /v1: one user's requests count together at both doors; past it, 503 SlowDown. */
+    private readonly perUser: PerUserLimiter,
     @Optional() private readonly multipart?: S3MultipartOperations,
   ) {
     this.verifier = new SigV4Verifier({ credentials });
-    this.perUser = new InFlightLimiter(settings.maxRequestsPerUser);
   }
 
   async handle(httpReq: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -2,6 +2,7 @@ import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common'
 import { ObjectBackend } from '@mcos/backends';
 import { ClusterMapModule } from '../../cluster-map/cluster-map.module';
 import { AgentConfig } from '../../config/agent-config';
+import { LimitsModule } from '../../limits/limits.module';
 import { MultipartModule } from '../../multipart/multipart.module';
 import { ObjectsModule } from '../../objects/objects.module';
 import { StorageModule } from '../../storage/storage.module';
@@ -22,11 +23,11 @@ export class S3DoorModule {
   static forRoot(credentials: NonNullable<ModuleMetadata['imports']>[number]): DynamicModule {
     return {
       module: S3DoorModule,
-      imports: [ObjectsModule, MultipartModule, ClusterMapModule, StorageModule, credentials],
+      imports: [LimitsModule, ObjectsModule, MultipartModule, ClusterMapModule, StorageModule, credentials],
       providers: [
         {
           provide: S3_DOOR_SETTINGS,
-          useFactory: (config: AgentConfig): S3DoorSettings => ({ domain: config.s3?.domain, maxRequestsPerUser: config.http.maxRequestsPerUser }),
+          useFactory: (config: AgentConfig): S3DoorSettings => ({ domain: config.s3?.domain }),
           inject: [AgentConfig],
         },
         {

@@ -1,4 +1,4 @@
-import { PerUserLimiter } from './user-concurrency';
+import { PerUserLimiter } from './per-user-limiter';
 
 describe('PerUserLimiter', () => {
   it('lets one user have at most max requests in flight, others unaffected, and frees a slot once per release', () => {
