@@ -113,6 +113,8 @@ function openSocket(port: number): Promise<{ socket: Socket; closed: Promise<voi
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const closed = new Promise<void>((done) => socket.once('close', () => done()));
+    // Read what comes: a paused socket never sees the server's FIN, so 'close' would wait for ever.
+    socket.resume();
     socket.once('error', () => undefined);
     socket.once('connect', () => resolve({ socket, closed }));
     socket.once('error', reject);
